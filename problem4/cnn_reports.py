@@ -1,0 +1,100 @@
+"""CNN-specific outputs: loss curves against steps, a gallery of misclassified frames, the Kaggle submission.
+
+Per-class accuracy tables and the confusion matrix come from the top-level ``reports`` module.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: never needs a display
+import math  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from atomic import atomic_open  # noqa: E402
+from mds189_constants import MOVEMENTS  # noqa: E402
+from reports import save_figure  # noqa: E402
+
+SUBMISSION_HEADER = ["Id", "Category"]
+
+
+def plot_loss_curves(log, path, title="Loss"):
+    """Training and validation loss against the optimisation step, as a PNG.
+
+    Inputs:
+    - log: DataFrame with columns step, split ('train' or 'val') and loss
+    - path: PNG file to write
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for split, style in (("train", "-"), ("val", "o-")):
+        rows = log[log["split"] == split]
+        if len(rows):
+            ax.plot(rows["step"], rows["loss"], style, label=split, markersize=4)
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    save_figure(fig, path)
+
+
+def plot_error_gallery(images, true_names, pred_names, path, ncols=8):
+    """Misclassified frames with their true and predicted labels, as a PNG.
+
+    Inputs:
+    - images: list of K uint8 tensors of shape (3, H, W)
+    - true_names, pred_names: lists of K class names
+    - path: PNG file to write
+    """
+    if not len(images) == len(true_names) == len(pred_names):
+        raise ValueError(
+            f"{len(images)} images but {len(true_names)} true and {len(pred_names)} predicted labels"
+        )
+    k = max(len(images), 1)
+    ncols = min(ncols, k)
+    nrows = math.ceil(k / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 3.0 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, true, pred in zip(axes.flat, images, true_names, pred_names, strict=False):
+        ax.imshow(image.permute(1, 2, 0).numpy())
+        ax.set_title(f"true {true}\npred {pred}", fontsize=7)
+    if not images:
+        axes[0, 0].text(0.5, 0.5, "no errors", ha="center", va="center")
+    save_figure(fig, path)
+
+
+def check_submission(ids, categories, format_file):
+    """Check predictions against ``kaggle_submission_format.csv`` before anything is written.
+
+    Inputs:
+    - ids: list of N test frame file names, in test-list order
+    - categories: list of N predicted movement names
+    - format_file: the course's format file (header Id,Category; one row per test frame, in order)
+
+    Raises ValueError naming the first problem: header, row count, an Id out of order, or a name
+    that is not a movement.
+    """
+    fmt = pd.read_csv(format_file, dtype=str, keep_default_na=False)
+    if list(fmt.columns) != SUBMISSION_HEADER:
+        raise ValueError(
+            f"{format_file}: header must be {','.join(SUBMISSION_HEADER)}, got {','.join(fmt.columns)}"
+        )
+    if len(ids) != len(categories):
+        raise ValueError(f"{len(ids)} Ids but {len(categories)} predictions")
+    if len(ids) != len(fmt):
+        raise ValueError(f"{len(ids)} predictions but {format_file} has {len(fmt)} rows")
+    for row, (got, want) in enumerate(zip(ids, fmt["Id"], strict=True), start=2):
+        if got != want:
+            raise ValueError(f"Id {got!r} where {format_file} line {row} has {want!r} (test order changed?)")
+    for row, name in enumerate(categories, start=2):
+        if name not in MOVEMENTS:
+            raise ValueError(f"submission line {row}: {name!r} is not a movement ({', '.join(MOVEMENTS)})")
+
+
+def write_submission(ids, categories, path, format_file):
+    """Write ``submission.csv`` (header Id,Category; movement names) after ``check_submission``."""
+    check_submission(ids, categories, format_file)
+    with atomic_open(path) as f:
+        pd.DataFrame({"Id": list(ids), "Category": list(categories)}).to_csv(f, index=False)
+    return path

@@ -1,0 +1,253 @@
+"""The MDS189 image Dataset over a ``dataloader_files/*.txt`` label file, with an optional image cache.
+
+A label file is a header-less CSV with one ``image_path,label`` line per image. Key-frame labels carry
+the side (``inline_left``, ``squat_both``), video-frame labels are bare movement names; both map to the
+same class index (``mds189_constants.class_index``). The test list's placeholder label ``label`` maps to
+``UNKNOWN`` (-1).
+
+Paths: a relative path is resolved against the data root. An absolute path is used as it is when it
+exists; otherwise (the course's files held absolute paths from another machine) it is re-rooted at the
+data root from its last ``trainval/`` or ``test_kaggle_frames/`` component.
+
+Run ``python -m problem4.mds189 DATA_ROOT`` to open every image of every label file and list the bad ones.
+"""
+
+import argparse
+import copy
+import csv
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from atomic import atomic_open
+from mds189_constants import class_index
+
+UNKNOWN = -1  # target of the test frames' placeholder label
+PLACEHOLDER = "label"
+REROOT_ANCHORS = ("trainval", "test_kaggle_frames")
+LABEL_FILES = {
+    ("key", "train"): "keyframe_data_train.txt",
+    ("key", "val"): "keyframe_data_val.txt",
+    ("video", "train"): "videoframe_data_train.txt",
+    ("video", "val"): "videoframe_data_val.txt",
+    ("video", "test"): "videoframe_data_test.txt",
+}
+
+
+def label_file_path(data_root, frames, split):
+    """The course's label file for ``frames`` ('key', 'video') and ``split`` ('train', 'val', 'test')."""
+    if (frames, split) not in LABEL_FILES:
+        raise ValueError(
+            f"no label file for frames={frames!r}, split={split!r}; known: {sorted(LABEL_FILES)}"
+        )
+    return Path(data_root) / "dataloader_files" / LABEL_FILES[frames, split]
+
+
+def read_label_file(label_file):
+    """Read a header-less ``image_path,label`` file.
+
+    Returns a tuple of:
+    - paths: list of N path strings, as listed
+    - labels: list of N label strings
+    - targets: list of N class indices (``UNKNOWN`` for the placeholder ``label``)
+    - lines: list of N line numbers (1-based) in the file
+
+    Raises ValueError naming the file and line for a malformed line or an unknown label.
+    """
+    paths, labels, targets, lines = [], [], [], []
+    with open(label_file, newline="") as f:
+        for lineno, row in enumerate(csv.reader(f), start=1):
+            if not row:
+                continue
+            if len(row) != 2 or not row[0].strip():
+                raise ValueError(f"{label_file}:{lineno}: expected 'image_path,label', got {','.join(row)!r}")
+            path, label = row[0].strip(), row[1].strip()
+            try:
+                target = UNKNOWN if label == PLACEHOLDER else class_index(label)
+            except ValueError as err:
+                raise ValueError(f"{label_file}:{lineno}: {err}") from None
+            paths.append(path)
+            labels.append(label)
+            targets.append(target)
+            lines.append(lineno)
+    if not paths:
+        raise ValueError(f"{label_file}: no 'image_path,label' lines")
+    return paths, labels, targets, lines
+
+
+def resolve_image_path(path, data_root):
+    """Where a listed image path points: relative to ``data_root``, or absolute (re-rooted if missing)."""
+    path = Path(path)
+    if not path.is_absolute():
+        return Path(data_root) / path
+    if path.exists():
+        return path
+    parts = path.parts
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in REROOT_ANCHORS:
+            return Path(data_root).joinpath(*parts[i:])
+    return path
+
+
+def load_rgb(path, size=None):
+    """Decode an image as RGB with its EXIF orientation applied, optionally resized.
+
+    Inputs:
+    - path: image file
+    - size: (H, W) to resize to (bilinear, antialiased), or None to keep the original size
+
+    Returns a uint8 tensor of shape (3, H, W). Transparent images are composited onto white.
+    Raises FileNotFoundError or OSError naming the file when it is missing, corrupt or truncated.
+    """
+    try:
+        with Image.open(path) as img:
+            if size is not None:  # JPEG: decode at a reduced scale that is still >= the target size
+                img.draft("RGB", (max(size), max(size)))
+            img = ImageOps.exif_transpose(img)
+            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                rgba = img.convert("RGBA")
+                img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+            img = img.convert("RGB")
+            if size is not None:
+                img = img.resize((size[1], size[0]), Image.BILINEAR)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"image not found: {path}") from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise OSError(f"cannot read image {path}: {err}") from err
+    return torch.from_numpy(np.array(img)).permute(2, 0, 1).contiguous()
+
+
+class Mds189(Dataset):
+    """MDS189 frames listed in a label file, as (image, target) pairs.
+
+    Inputs:
+    - label_file: a ``dataloader_files/*.txt`` file
+    - data_root: the folder relative image paths start from (the course's hw6_mds189)
+    - transform: callable applied to the uint8 image tensor of shape (3, H, W), or None
+    - size: (H, W) every image is resized to when decoded, or None for the original size
+
+    Item ``i`` is ``(transform(image), target)`` with target the class index (``UNKNOWN`` for test
+    frames). After ``cache_images()`` the decoded, resized images are held in memory and only the
+    transform runs per item. Errors for a bad image name the file and the label-file line.
+    """
+
+    def __init__(self, label_file, data_root, transform=None, size=None):
+        self.label_file, self.data_root = Path(label_file), Path(data_root)
+        self.listed, self.labels, self.targets, self.lines = read_label_file(label_file)
+        self.paths = [resolve_image_path(p, data_root) for p in self.listed]
+        self.transform = transform
+        self.size = tuple(size) if size is not None else None
+        self.images = None  # uint8 tensor (N, 3, H, W) once cached
+
+    def __len__(self):
+        return len(self.paths)
+
+    @property
+    def ids(self):
+        """File names of the images (the Kaggle Ids of the test frames), in file order."""
+        return [p.name for p in self.paths]
+
+    def load(self, index):
+        """The decoded (and resized) image ``index`` as a uint8 tensor (3, H, W), without the transform."""
+        if self.images is not None:
+            return self.images[index]
+        try:
+            return load_rgb(self.paths[index], self.size)
+        except OSError as err:  # FileNotFoundError included
+            where = f"listed as {self.listed[index]!r} at {self.label_file}:{self.lines[index]}"
+            raise type(err)(f"{err} ({where})") from None
+
+    def __getitem__(self, index):
+        image = self.load(index)
+        if self.transform is not None:
+            image = self.transform(image)
+        return image, self.targets[index]
+
+    def select(self, indices):
+        """A copy of this dataset holding only the items ``indices``, in that order."""
+        indices = list(indices)
+        subset = copy.copy(self)
+        for name in ("listed", "labels", "targets", "lines", "paths"):
+            setattr(subset, name, [getattr(self, name)[i] for i in indices])
+        subset.images = self.images[indices] if self.images is not None else None
+        return subset
+
+    def cache_file_name(self):
+        """A file name that changes with the list of images and the size (for ``cache_images``)."""
+        key = hashlib.sha1(("\n".join(map(str, self.paths)) + f"\n{self.size}").encode()).hexdigest()[:12]
+        return f"{self.label_file.stem}_{self.size[0]}x{self.size[1]}_{key}.pt"
+
+    def cache_images(self, cache_dir=None, num_workers=0):
+        """Decode and resize every image once and keep them in memory (``size`` must be set).
+
+        Inputs:
+        - cache_dir: folder to keep the decoded images in (reused when the same list and size come
+          again; delete it when the images change on disk), or None for memory only
+        - num_workers: DataLoader workers that decode in parallel
+
+        Returns self.
+        """
+        if self.size is None:
+            raise ValueError("cache_images needs a fixed image size: pass size=(H, W) to Mds189")
+        path = Path(cache_dir) / self.cache_file_name() if cache_dir is not None else None
+        if path is not None and path.exists():
+            images = torch.load(path, map_location="cpu", weights_only=True)
+            if images.shape == (len(self), 3, *self.size):
+                self.images = images
+                return self
+        transform, self.transform = self.transform, None
+        try:
+            loader = DataLoader(self, batch_size=64, shuffle=False, num_workers=num_workers)
+            batches = [x for x, _ in tqdm(loader, desc=f"decoding {self.label_file.name}", leave=False)]
+        finally:
+            self.transform = transform
+        self.images = torch.cat(batches)
+        if path is not None:
+            with atomic_open(path, "wb") as f:
+                torch.save(self.images, f)
+        return self
+
+
+def find_bad_images(dataset):
+    """Try to decode every image of a dataset.
+
+    Returns a list of (index, error message) for the images that cannot be read.
+    """
+    bad = []
+    for i in tqdm(range(len(dataset)), desc=f"checking {dataset.label_file.name}", leave=False):
+        try:
+            dataset.load(i)
+        except OSError as err:
+            bad.append((i, str(err)))
+    return bad
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Open every image of every MDS189 label file; list bad ones."
+    )
+    parser.add_argument("data_root", type=Path, help="the folder holding dataloader_files/")
+    args = parser.parse_args(argv)
+    n_bad = 0
+    for frames, split in LABEL_FILES:
+        label_file = label_file_path(args.data_root, frames, split)
+        if not label_file.exists():
+            print(f"missing label file: {label_file}")
+            n_bad += 1
+            continue
+        bad = find_bad_images(Mds189(label_file, args.data_root))
+        n_bad += len(bad)
+        print(f"{label_file}: {len(bad)} bad image(s)")
+        for _, message in bad:
+            print(f"  {message}")
+    return 1 if n_bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

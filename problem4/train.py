@@ -1,0 +1,604 @@
+"""Train, evaluate and apply a CNN on MDS189 key frames or video frames.
+
+One process:   python problem4/train.py --data-root data/mds189_sample --frames key --model deep
+N processes:   torchrun --nproc_per_node=N problem4/train.py ... (same arguments; --batch-size is per process)
+
+The run folder (--output-dir) receives: log.csv (train loss every --log-interval steps, validation loss
+and accuracy every --val-interval steps and at each epoch end), loss_curves.png, accuracy.csv/.md
+(per movement and overall, of the best checkpoint), confusion_matrix.png, errors.png (misclassified
+validation frames), checkpoint_best.pt, checkpoint_last.pt, norm_stats.json, metrics.json and, with
+--predict, submission.csv. Only rank 0 writes. Checkpoints hold the unwrapped model, so they load the
+same in one process or many.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+import reports
+from atomic import atomic_open
+from mds189_constants import MOVEMENTS
+from problem4 import distributed
+from problem4.cnn_reports import plot_error_gallery, plot_loss_curves, write_submission
+from problem4.mds189 import Mds189, label_file_path
+from problem4.models import MODELS, build_model, count_parameters
+from problem4.presets import Preprocess, compute_mean_std, input_shape
+
+LOG_COLUMNS = ["step", "epoch", "split", "loss", "accuracy", "lr"]
+
+
+def get_args_parser(add_help=True):
+    parser = argparse.ArgumentParser(description="Train a CNN on MDS189 frames", add_help=add_help)
+    parser.add_argument("--data-root", type=Path, required=True, help="folder holding dataloader_files/")
+    parser.add_argument(
+        "--frames", choices=["key", "video"], default="key", help="training frames (default key)"
+    )
+    parser.add_argument("--model", choices=list(MODELS), default="deep", help="architecture (default deep)")
+    parser.add_argument("--epochs", type=int, default=10, help="number of epochs (default 10)")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per step and process (default 64)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate (default 2e-3)")
+    parser.add_argument(
+        "--optimizer",
+        choices=["adamw", "adam", "sgd"],
+        default="adamw",
+        help="update rule (default adamw); sgd uses --momentum",
+    )
+    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9)")
+    parser.add_argument("--weight-decay", type=float, default=1e-4, help="weight decay (default 1e-4)")
+    parser.add_argument(
+        "--lr-scheduler",
+        choices=["cosine", "none"],
+        default="cosine",
+        help="per-step cosine decay to 0 over all epochs, or a constant rate (default cosine)",
+    )
+    parser.add_argument("--image-size", type=int, default=64, help="input height; width is half (default 64)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (default 0)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch CPU threads per process (default 0: all cores, shared among local processes)",
+    )
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda (default auto)")
+    switches = (
+        ("--amp", "mixed precision on CUDA (default on; never used on CPU)"),
+        ("--channels-last", "channels_last memory format on CUDA (default on; never used on CPU)"),
+        ("--cache", "decode and resize every image once, keep them in memory (default on)"),
+    )
+    for flag, text in switches:
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=True, help=text)
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="also keep the decoded images in this folder for later runs (default: memory only)",
+    )
+    parser.add_argument(
+        "--max-samples",
+        type=int,
+        default=0,
+        help="use a seeded random subset of at most N training and N validation images (default all)",
+    )
+    parser.add_argument(
+        "--log-interval", type=int, default=10, help="log the training loss every N steps (default 10)"
+    )
+    parser.add_argument(
+        "--val-interval",
+        type=int,
+        default=0,
+        help="log the validation loss every M steps (default 0: at each epoch end only)",
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path("runs/cnn"), help="run folder (default runs/cnn)"
+    )
+    parser.add_argument(
+        "--resume", type=Path, default=None, help="checkpoint to continue from (or to evaluate)"
+    )
+    parser.add_argument("--eval-only", action="store_true", help="only evaluate the --resume checkpoint")
+    parser.add_argument(
+        "--predict", action="store_true", help="write submission.csv for the Kaggle test frames"
+    )
+    parser.add_argument(
+        "--submission-format",
+        type=Path,
+        default=None,
+        help="kaggle_submission_format.csv (default: DATA_ROOT/kaggle_submission_format.csv)",
+    )
+    parser.add_argument(
+        "--gallery-size",
+        type=int,
+        default=24,
+        help="misclassified frames shown in errors.png (default 24; 0: no errors.png)",
+    )
+    return parser
+
+
+def set_seed(seed):
+    """Seed Python's, NumPy's and PyTorch's random number generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def seed_worker(worker_id):
+    """DataLoader worker_init_fn: derive NumPy's and Python's seeds from the worker's torch seed."""
+    seed = torch.initial_seed() % 2**32
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def rng_state(generator):
+    """All random states a resumed run needs (tensors and plain Python values only)."""
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {
+        "python": random.getstate(),
+        "numpy": [name, keys.tolist(), pos, has_gauss, gauss],
+        "torch": torch.get_rng_state(),
+        "loader": generator.get_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def set_rng_state(state, generator):
+    """Restore what ``rng_state`` returned."""
+    random.setstate(tuple(v if not isinstance(v, list) else tuple(v) for v in state["python"]))
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(state["torch"])
+    generator.set_state(state["loader"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def select_device(name, info):
+    """The torch.device for ``--device`` (auto: CUDA when present; one GPU per local process)."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError("--device cuda, but PyTorch sees no CUDA device")
+        return torch.device("cuda", info.local_rank)
+    return torch.device(name)
+
+
+def load_dataset(args, frames, split, shape, info, limit=0):
+    """The Mds189 dataset of one label file, optionally a seeded subset, optionally cached."""
+    dataset = Mds189(label_file_path(args.data_root, frames, split), args.data_root, size=shape)
+    if limit and len(dataset) > limit:
+        rng = np.random.default_rng(args.seed)
+        dataset = dataset.select(sorted(rng.choice(len(dataset), size=limit, replace=False)))
+    if args.cache:
+        once = distributed.main_first(info) if args.cache_dir else contextlib.nullcontext()
+        with once:
+            dataset.cache_images(args.cache_dir, args.num_workers)
+    return dataset
+
+
+def eval_loader(dataset, args, info, pin_memory):
+    """DataLoader over this process's share of a dataset, in file order (no shuffling, no padding)."""
+    return DataLoader(
+        dataset,
+        batch_size=args.batch_size,
+        sampler=distributed.ShardSampler(len(dataset), info),
+        num_workers=args.num_workers,
+        worker_init_fn=seed_worker,
+        pin_memory=pin_memory,
+    )
+
+
+def to_device(images, targets, device, channels_last):
+    """Move a batch to the device (non-blocking from pinned memory; channels_last if asked)."""
+    images = images.to(device, non_blocking=True)
+    if channels_last:
+        images = images.contiguous(memory_format=torch.channels_last)
+    return images, targets.to(device, non_blocking=True)
+
+
+def autocast(device, enabled):
+    """Mixed-precision context (float16 on CUDA); a no-op when disabled."""
+    return torch.autocast(device_type=device.type, dtype=torch.float16, enabled=enabled)
+
+
+def build_optimizer(args, params):
+    if args.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    opt_class = torch.optim.AdamW if args.optimizer == "adamw" else torch.optim.Adam
+    return opt_class(params, lr=args.lr, weight_decay=args.weight_decay)
+
+
+def build_scheduler(args, optimizer, total_steps):
+    if args.lr_scheduler == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=_constant)
+
+
+def _constant(step):
+    return 1.0
+
+
+@torch.no_grad()
+def infer(model, loader, device, info, amp=False, channels_last=False):
+    """Logits and targets of a whole dataset, in file order, gathered from all processes.
+
+    Inputs:
+    - model: the unwrapped nn.Module (put in eval mode here)
+    - loader: an ``eval_loader``
+
+    Returns a tuple of:
+    - logits: float32 tensor of shape (N, C) on the CPU
+    - targets: int64 tensor of shape (N,)
+    """
+    model.eval()
+    logits, targets = [], []
+    for images, y in loader:
+        images, _ = to_device(images, y, device, channels_last)
+        with autocast(device, amp):
+            logits.append(model(images).float().cpu())
+        targets.append(y)
+    indices = torch.tensor(list(loader.sampler), dtype=torch.int64)
+    num_classes = len(MOVEMENTS)
+    logits = torch.cat(logits) if logits else torch.empty(0, num_classes)
+    targets = torch.cat(targets) if targets else torch.empty(0, dtype=torch.int64)
+    return distributed.gather_by_index(indices, [logits, targets], len(loader.dataset), info)
+
+
+def evaluate(model, loader, device, info, amp=False, channels_last=False):
+    """Mean cross-entropy loss and predictions over a labelled dataset (all processes together).
+
+    Returns a tuple of:
+    - loss: float, the mean over all N items
+    - y_true: int64 tensor of shape (N,), file order
+    - y_pred: int64 tensor of shape (N,)
+    """
+    logits, targets = infer(model, loader, device, info, amp, channels_last)
+    return F.cross_entropy(logits, targets).item(), targets, logits.argmax(dim=1)
+
+
+def predict(model, loader, device, info, amp=False, channels_last=False):
+    """Predicted class indices of every item of a (test) dataset, shape (N,), in file order."""
+    logits, _ = infer(model, loader, device, info, amp, channels_last)
+    return logits.argmax(dim=1)
+
+
+def train_one_epoch(model, optimizer, scheduler, scaler, loader, device, epoch, state, args, info, validate):
+    """One pass over the training data.
+
+    Inputs:
+    - model: the model to train (DistributedDataParallel-wrapped under torchrun)
+    - state: dict with 'step' (int) and 'log' (list of row dicts), updated in place
+    - validate: callable() run every ``args.val_interval`` steps; it logs the validation loss
+
+    Returns the number of images this process trained on.
+    """
+    model.train()
+    total, count, seen = 0.0, 0, 0
+    for images, targets in tqdm(
+        loader, desc=f"epoch {epoch + 1}/{args.epochs}", leave=False, disable=not info.is_main
+    ):
+        images, targets = to_device(images, targets, device, state["channels_last"])
+        with autocast(device, state["amp"]):
+            loss = F.cross_entropy(model(images), targets)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+        state["step"] += 1
+        total += loss.item() * len(targets)
+        count += len(targets)
+        seen += len(targets)
+        if state["step"] % args.log_interval == 0:
+            loss_sum, n = distributed.all_sum([total, count], info)
+            log_row(state, epoch, "train", loss_sum / n, lr=scheduler.get_last_lr()[0], info=info)
+            total, count = 0.0, 0
+        if args.val_interval and state["step"] % args.val_interval == 0:
+            validate()
+            model.train()
+    return seen
+
+
+def log_row(state, epoch, split, loss, accuracy=float("nan"), lr=float("nan"), info=None):
+    """Append one row to the run's log (and print it on rank 0)."""
+    state["log"].append(
+        {
+            "step": state["step"],
+            "epoch": epoch + 1,
+            "split": split,
+            "loss": loss,
+            "accuracy": accuracy,
+            "lr": lr,
+        }
+    )
+    if info is None or info.is_main:
+        extra = f" accuracy: {accuracy:.4f}" if split == "val" else f" lr: {lr:.3g}"
+        tqdm.write(f"{split.capitalize()} Epoch: {epoch + 1} [step {state['step']}]\tLoss: {loss:.6f}{extra}")
+
+
+def save_checkpoint(path, model, optimizer, scheduler, scaler, state, epoch, generator, meta):
+    """Write a checkpoint atomically: weights of the unwrapped model and everything --resume needs."""
+    ckpt = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(),
+        "epoch": epoch,
+        "step": state["step"],
+        "log": state["log"],
+        "best_accuracy": state["best_accuracy"],
+        "best_epoch": state["best_epoch"],
+        "rng": rng_state(generator),
+        **meta,
+    }
+    with atomic_open(path, "wb") as f:
+        torch.save(ckpt, f)
+
+
+def load_checkpoint(path, device="cpu"):
+    """Read a checkpoint written by ``save_checkpoint`` (tensors land on ``device``)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    return torch.load(path, map_location=device, weights_only=True)
+
+
+def build_network(model_name, image_size, mean, std):
+    """``Preprocess`` (augmentation in training mode, normalisation) followed by the named model: the
+    network takes uint8 batches of shape (N, 3, *input_shape(image_size)) and returns logits (N, C)."""
+    return nn.Sequential(Preprocess(mean, std), build_model(model_name, input_shape(image_size)))
+
+
+def model_from_checkpoint(ckpt, device):
+    """The network a checkpoint describes, with its weights, on ``device``."""
+    model = build_network(ckpt["model_name"], ckpt["image_size"], ckpt["norm"]["mean"], ckpt["norm"]["std"])
+    model.load_state_dict(ckpt["model"])
+    return model.to(device)
+
+
+def write_reports(out, y_true, y_pred, dataset, log, title, seed, gallery_size):
+    """Accuracy table, confusion matrix, error gallery and loss curves of a run (rank 0 only)."""
+    y_true, y_pred = y_true.numpy(), y_pred.numpy()
+    table = reports.per_class_accuracy(y_true, y_pred, MOVEMENTS)
+    reports.write_table(table, out / "accuracy")
+    reports.plot_confusion_matrix(
+        y_true,
+        y_pred,
+        MOVEMENTS,
+        out / "confusion_matrix.png",
+        title=f"{title}: confusion matrix (rows: true movement)",
+    )
+    wrong = np.flatnonzero(y_true != y_pred)
+    if len(wrong) > gallery_size:
+        wrong = np.sort(np.random.default_rng(seed).choice(wrong, size=gallery_size, replace=False))
+    if gallery_size > 0:
+        plot_error_gallery(
+            [dataset.load(i) for i in wrong],
+            [MOVEMENTS[y_true[i]] for i in wrong],
+            [MOVEMENTS[y_pred[i]] for i in wrong],
+            out / "errors.png",
+        )
+    if log:
+        plot_loss_curves(pd.DataFrame(log), out / "loss_curves.png", title=title)
+    return table
+
+
+def write_json(data, path):
+    with atomic_open(path) as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+
+
+def write_log(log, path):
+    with atomic_open(path) as f:
+        pd.DataFrame(log, columns=LOG_COLUMNS).to_csv(f, index=False)
+
+
+def main(args):
+    """Train (or with --eval-only evaluate) one model, write the run folder; returns the metrics dict."""
+    if args.eval_only and args.resume is None:
+        raise ValueError("--eval-only needs --resume CHECKPOINT")
+    for name in ("log_interval", "batch_size", "epochs"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+    fmt_file = args.submission_format or args.data_root / "kaggle_submission_format.csv"
+    if args.predict and not fmt_file.is_file():
+        raise FileNotFoundError(f"submission format file not found: {fmt_file} (pass --submission-format)")
+
+    device_type = "cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
+    info = distributed.init_distributed(device_type)
+    try:
+        return _run(args, info, select_device(args.device, info), fmt_file)
+    finally:
+        distributed.cleanup()
+
+
+def _run(args, info, device, fmt_file):
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    local_procs = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    torch.set_num_threads(args.threads or max(1, cores // local_procs))
+    set_seed(args.seed + info.rank)
+    cuda = device.type == "cuda"
+    state = {
+        "step": 0,
+        "log": [],
+        "best_accuracy": -float("inf"),
+        "best_epoch": 0,
+        "amp": cuda and args.amp,
+        "channels_last": cuda and args.channels_last,
+    }
+    out = args.output_dir
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+
+    ckpt = load_checkpoint(args.resume, "cpu") if args.resume else None
+    model_name = ckpt["model_name"] if ckpt else args.model
+    image_size = ckpt["image_size"] if ckpt else args.image_size
+    frames = ckpt["frames"] if ckpt else args.frames
+    shape = input_shape(image_size)
+
+    val_set = load_dataset(args, frames, "val", shape, info, args.max_samples)
+    if ckpt:
+        mean, std = ckpt["norm"]["mean"], ckpt["norm"]["std"]
+    if not args.eval_only:
+        train_set = load_dataset(args, frames, "train", shape, info, args.max_samples)
+        if not ckpt:
+            mean, std = compute_mean_std(train_set)
+    meta = {
+        "model_name": model_name,
+        "image_size": image_size,
+        "frames": frames,
+        "norm": {"mean": mean, "std": std},
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
+    if info.is_main:
+        write_json(meta["norm"], out / "norm_stats.json")
+
+    model = build_network(model_name, image_size, mean, std).to(device)
+    if ckpt:
+        model.load_state_dict(ckpt["model"])
+    if state["channels_last"]:
+        model = model.to(memory_format=torch.channels_last)
+    pin = cuda
+    val_loader = eval_loader(val_set, args, info, pin)
+    ddp = (
+        DistributedDataParallel(model, device_ids=[device.index] if cuda else None) if info.enabled else model
+    )
+
+    def validate(epoch):
+        """Log the validation loss and accuracy at the current step (once per step); returns the accuracy."""
+        last = state["log"][-1] if state["log"] else None
+        if last and last["split"] == "val" and last["step"] == state["step"]:
+            return last["accuracy"]
+        distributed.broadcast_buffers(model, info)  # BatchNorm statistics of rank 0 (what is saved)
+        loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"], state["channels_last"])
+        accuracy = (y_true == y_pred).double().mean().item()
+        log_row(state, epoch, "val", loss, accuracy, info=info)
+        return accuracy
+
+    train_seconds, images_seen, start_epoch = 0.0, 0, 0
+    if not args.eval_only:
+        generator = torch.Generator().manual_seed(args.seed)
+        sampler = DistributedSampler(train_set, shuffle=True, seed=args.seed) if info.enabled else None
+        train_loader = DataLoader(
+            train_set,
+            batch_size=args.batch_size,
+            shuffle=sampler is None,
+            sampler=sampler,
+            num_workers=args.num_workers,
+            worker_init_fn=seed_worker,
+            generator=generator,
+            pin_memory=pin,
+        )
+        optimizer = build_optimizer(args, ddp.parameters())
+        scheduler = build_scheduler(args, optimizer, args.epochs * len(train_loader))
+        scaler = torch.amp.GradScaler(device.type, enabled=state["amp"])
+        if ckpt:
+            optimizer.load_state_dict(ckpt["optimizer"])
+            scheduler.load_state_dict(ckpt["scheduler"])
+            scaler.load_state_dict(ckpt["scaler"])
+            set_rng_state(ckpt["rng"], generator)
+            state.update(
+                step=ckpt["step"],
+                log=list(ckpt["log"]),
+                best_accuracy=ckpt["best_accuracy"],
+                best_epoch=ckpt["best_epoch"],
+            )
+            start_epoch = ckpt["epoch"]
+        for epoch in range(start_epoch, args.epochs):
+            if sampler is not None:
+                sampler.set_epoch(epoch)
+            tic = time.perf_counter()
+            seen = train_one_epoch(
+                ddp,
+                optimizer,
+                scheduler,
+                scaler,
+                train_loader,
+                device,
+                epoch,
+                state,
+                args,
+                info,
+                validate=lambda e=epoch: validate(e),
+            )
+            train_seconds += time.perf_counter() - tic
+            images_seen += int(distributed.all_sum([seen], info)[0])
+            accuracy = validate(epoch)
+            is_best = accuracy > state["best_accuracy"]
+            if is_best:
+                state.update(best_accuracy=accuracy, best_epoch=epoch + 1)
+            if info.is_main:
+                parts = (model, optimizer, scheduler, scaler, state, epoch + 1, generator, meta)
+                save_checkpoint(out / "checkpoint_last.pt", *parts)
+                if is_best:
+                    save_checkpoint(out / "checkpoint_best.pt", *parts)
+                write_log(state["log"], out / "log.csv")
+        best = load_checkpoint(out / "checkpoint_best.pt", "cpu") if info.is_main else None
+        model.load_state_dict(distributed.broadcast_object(best["model"] if best else None, info))
+    elif ckpt:
+        state.update(log=list(ckpt["log"]), best_epoch=ckpt["best_epoch"])
+
+    loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"], state["channels_last"])
+    metrics = {
+        "frames": frames,
+        "model": model_name,
+        "image_size": image_size,
+        "params": count_parameters(model),
+        "processes": info.world_size,
+        "best_epoch": state["best_epoch"],
+        "val_loss": loss,
+        "val_accuracy": (y_true == y_pred).double().mean().item(),
+        "val_images": len(val_set),
+        "train_seconds": train_seconds,
+        "train_images_per_s": images_seen / train_seconds if train_seconds else None,
+    }
+    if args.predict:
+        metrics.update(predict_test(args, model, shape, device, info, state, out, fmt_file))
+    if info.is_main:
+        title = f"{model_name} on {frames} frames"
+        table = write_reports(out, y_true, y_pred, val_set, state["log"], title, args.seed, args.gallery_size)
+        write_log(state["log"], out / "log.csv")
+        write_json(metrics, out / "metrics.json")
+        print(
+            f"\n{title}: validation accuracy per movement\n{table.to_markdown(index=False, floatfmt='.3f')}"
+        )
+    return metrics
+
+
+def predict_test(args, model, shape, device, info, state, out, fmt_file):
+    """Predict the Kaggle test frames; rank 0 writes submission.csv (and scores it when the sample
+    data set ships its true test labels). Returns the metrics to add."""
+    test_set = load_dataset(args, "video", "test", shape, info)
+    pred = predict(
+        model,
+        eval_loader(test_set, args, info, device.type == "cuda"),
+        device,
+        info,
+        state["amp"],
+        state["channels_last"],
+    )
+    names = [MOVEMENTS[i] for i in pred.tolist()]
+    metrics = {"test_images": len(test_set)}
+    if info.is_main:
+        write_submission(test_set.ids, names, out / "submission.csv", fmt_file)
+        truth = args.data_root / "test_kaggle_labels.csv"
+        if truth.is_file():
+            true_names = pd.read_csv(truth, dtype=str).set_index("Id").loc[test_set.ids, "Category"]
+            metrics["test_accuracy"] = float(np.mean(true_names.to_numpy() == np.array(names)))
+    return metrics
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())
