@@ -1,0 +1,442 @@
+"""Train the NumPy FullyConnectedNet on keypoints and compare it with scikit-learn on the same split.
+
+The pipeline: poses (a keypoint table of any skeleton, or MDS189) -> an honest split (by subject, else by
+sequence, else by pseudo-clips or at random) -> features (``data_utils.normalize_poses``, then
+standardised with training statistics) -> FullyConnectedNet + Solver -> evaluation per frame, per class
+and per sequence (majority vote) -> the same evaluation for MLPClassifier and LogisticRegression fed the
+identical features -> reports in a run folder and a model file that ``predict`` reads back.
+"""
+import contextlib
+import io
+import pickle
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
+
+from atomic import atomic_open
+from data_utils import load_mds189, normalize_poses
+from fc_net import FullyConnectedNet
+from mds189_constants import MOVEMENTS
+from reports import per_class_accuracy, plot_confusion_matrix, save_figure, write_table
+from skeletons import keep_skeleton_joints
+from solver import Solver
+from visualize import plot_training_curves
+
+MODEL_FORMAT = "mds189-keypoint-fc/1"
+
+
+@dataclass
+class Poses:
+    """Labelled BODY_25 poses with what the split and the per-sequence vote need.
+
+    - X: float array of shape (N, 75); y: int array of shape (N,), indices into class_names
+    - subject, sequence: arrays of shape (N,) or None; skeleton: the source skeleton's name
+    - split: optional fixed (train_idx, val_idx, description), e.g. the MDS189 course split
+    """
+    X: np.ndarray
+    y: np.ndarray
+    class_names: list
+    subject: np.ndarray = None
+    sequence: np.ndarray = None
+    skeleton: str = "body25"
+    split: tuple = None
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of the NumPy net (the baselines reuse hidden, lr, batch_size, reg and seed)."""
+    hidden: tuple = (160, 40)
+    update_rule: str = "adam"
+    lr: float = 2e-3
+    lr_decay: float = 0.95
+    epochs: int = 40
+    batch_size: int = 64
+    reg: float = 1e-4
+    weight_scale: float = 5e-2
+    val_fraction: float = 0.25
+    pseudo_clips: int = 0
+    seed: int = 0
+    baselines: bool = True
+
+
+def class_names_of(labels):
+    """Class list of a label array: MDS189 movements in MOVEMENTS order if all labels are movements,
+    else the sorted distinct labels."""
+    present = set(labels)
+    if present <= set(MOVEMENTS):
+        return [m for m in MOVEMENTS if m in present]
+    return sorted(present)
+
+
+def poses_from_arrays(X, labels, meta, skeleton):
+    """Poses from the output of ``keypoint_table.split_table`` (labels are strings)."""
+    class_names = class_names_of(labels)
+    if len(class_names) < 2:
+        raise ValueError(f"need at least 2 classes to train, found {class_names}")
+    index = {name: i for i, name in enumerate(class_names)}
+    column = {name: meta[name].astype(str).to_numpy() if name in meta.columns else None
+              for name in ("subject", "sequence")}
+    return Poses(X, np.array([index[s] for s in labels]), class_names, column["subject"],
+                 column["sequence"], skeleton)
+
+
+def _group_split(y, groups, val_fraction, seed):
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise ValueError(f"cannot split {n_groups} group into train and validation: need at least 2")
+    n_splits = int(min(max(2, round(1 / val_fraction)), n_groups))
+    with warnings.catch_warnings():  # "The least populated class in y has only ... members" is expected
+        warnings.simplefilter("ignore", UserWarning)
+        folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        train_idx, val_idx = next(folds.split(np.zeros(len(y)), y, groups))
+    return train_idx, val_idx
+
+
+def pseudo_clip_ids(labels, rows_per_clip):
+    """Clip ids for tables without subject or sequence: runs of consecutive rows of one label.
+
+    Consecutive webcam frames are near-duplicates (in body25_posekit, neighbouring rows of a class are
+    about 10 times closer than random pairs), so a split by runs of rows leaks far less than a split
+    by single rows.
+
+    Inputs:
+    - labels: array of shape (N,) (class names or indices), rows in recording order
+    - rows_per_clip: number of consecutive rows of one label per clip
+
+    Returns an array of shape (N,) of strings '<label>:<clip number>'.
+    """
+    labels = np.asarray(labels)
+    ids = np.empty(len(labels), dtype=object)
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        ids[rows] = [f"{c}:{k // rows_per_clip}" for k in range(len(rows))]
+    return ids
+
+
+def split_poses(poses, val_fraction=0.25, seed=0, pseudo_clips=0):
+    """Split poses into training and validation rows without leaking a person or a clip.
+
+    By subject when there are subjects (no person on both sides), else by sequence, else by pseudo-clips
+    of ``pseudo_clips`` consecutive rows per class when asked, else at random (stratified) with a warning.
+    Group splits are the first fold of a seeded StratifiedGroupKFold with round(1 / val_fraction) folds.
+
+    Returns a tuple of:
+    - train_idx, val_idx: int arrays of row indices
+    - clips: array of shape (N,) with each row's clip id for the per-sequence vote, or None
+    - description: one line saying how the split was made
+    """
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"the validation fraction must lie between 0 and 1, got {val_fraction}")
+    y = poses.y
+    names = np.array(poses.class_names, dtype=object)[y]
+    clips = None
+    if poses.sequence is not None:  # a clip is one sequence's frames of one label
+        clips = np.array([f"{s}|{c}" for s, c in zip(poses.sequence, names, strict=True)], dtype=object)
+    elif pseudo_clips > 0:
+        clips = pseudo_clip_ids(names, pseudo_clips)
+    if poses.split is not None:
+        return (*poses.split[:2], clips, poses.split[2])
+    for groups, what in ((poses.subject, "subject"), (poses.sequence, "sequence"),
+                         (clips if pseudo_clips > 0 else None, f"pseudo-clip of {pseudo_clips} rows")):
+        if groups is not None:
+            train_idx, val_idx = _group_split(y, groups, val_fraction, seed)
+            description = (f"by {what}: {len(np.unique(groups[train_idx]))} train and "
+                           f"{len(np.unique(groups[val_idx]))} validation groups, none on both sides")
+            return train_idx, val_idx, clips, description
+    warnings.warn("the table has no subject or sequence column: splitting frames at random, so "
+                  "near-identical frames of one recording land on both sides and validation accuracy is "
+                  "optimistic (add a subject or sequence column, or use --pseudo-clips)", stacklevel=2)
+    train_idx, val_idx = train_test_split(np.arange(len(y)), test_size=val_fraction, stratify=y,
+                                          random_state=seed)
+    return np.sort(train_idx), np.sort(val_idx), clips, "random stratified frames (may leak)"
+
+
+def _has_body(X):
+    """Rows with at least two distinct visible joints (the others have no position or scale)."""
+    P = X.reshape(len(X), -1, 3)
+    vis = P[:, :, 2] > 0
+    lo = np.where(vis[..., None], P[:, :, :2], np.inf).min(axis=1)
+    hi = np.where(vis[..., None], P[:, :, :2], -np.inf).max(axis=1)
+    return (vis.sum(axis=1) >= 2) & ((hi - lo).max(axis=1) > 0)
+
+
+def pose_features(X, mean=None, std=None):
+    """Features of poses: normalize_poses (body-centred, body-scaled; missing joints zero), standardised.
+
+    Poses with fewer than two distinct visible joints cannot be normalised: their features are zero
+    before standardisation (they are still classified, never dropped or crashed on).
+
+    Inputs:
+    - X: array of shape (N, 75), BODY_25 keypoints
+    - mean, std: arrays of shape (75,) from the training rows; None computes them from X
+
+    Returns a tuple of:
+    - F: float64 array of shape (N, 75)
+    - mean, std: arrays of shape (75,) (constant features get std 1)
+    """
+    F = np.zeros((len(X), X.shape[1]))
+    has_body = _has_body(X)
+    F[has_body] = normalize_poses(X[has_body])
+    if mean is None:
+        mean, std = F.mean(axis=0), F.std(axis=0)
+        std = np.where(std > 1e-8, std, 1.0)
+    return (F - mean) / std, mean, std
+
+
+def scores_of(params, architecture, F):
+    """Class scores of a saved FullyConnectedNet.
+
+    Inputs:
+    - params: dict of parameter arrays (W1, b1, ...); architecture: the kwargs of FullyConnectedNet
+    - F: array of shape (N, D), features
+
+    Returns an array of shape (N, C).
+    """
+    model = FullyConnectedNet(**architecture)
+    model.params = {k: v.copy() for k, v in params.items()}
+    return np.asarray(model.loss(F.astype(architecture["dtype"])))
+
+
+def vote_by_clip(clips, y_true, y_pred, num_classes):
+    """Per-sequence accuracy: each clip gets the majority of its frames' predictions.
+
+    Inputs:
+    - clips: array of shape (N,) of clip ids; y_true, y_pred: int arrays of shape (N,)
+    - num_classes: C (ties go to the lower class index)
+
+    Returns a DataFrame with one row per clip: clip, label, frames, predicted, correct.
+    """
+    table = pd.DataFrame({"clip": clips, "label": y_true, "pred": y_pred})
+    rows = [(clip, int(g["label"].iloc[0]), len(g),
+             int(np.bincount(g["pred"], minlength=num_classes).argmax()))
+            for clip, g in table.groupby("clip", sort=True)]
+    out = pd.DataFrame(rows, columns=["clip", "label", "frames", "predicted"])
+    out["correct"] = out["label"] == out["predicted"]
+    return out
+
+
+class _Tee(io.TextIOBase):
+    """A text stream that writes to several streams (the console and the run's log)."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self):
+        for stream in self.streams:
+            stream.flush()
+
+
+def train_fc(F_train, y_train, F_val, y_val, num_classes, config):
+    """Train a FullyConnectedNet with the Solver (best validation epoch restored, as in the course).
+
+    Inputs:
+    - F_train: array of shape (N, D); y_train: int array of shape (N,)
+    - F_val: array of shape (M, D); y_val: int array of shape (M,)
+    - num_classes: C; config: TrainConfig
+
+    Returns a tuple of:
+    - architecture: dict of FullyConnectedNet kwargs; params: dict of trained arrays; solver: the Solver
+    """
+    architecture = dict(hidden_dims=list(config.hidden), input_dim=F_train.shape[1], num_classes=num_classes,
+                        reg=config.reg, weight_scale=config.weight_scale, dtype=np.float32, seed=config.seed)
+    model = FullyConnectedNet(**architecture)
+    data = {"X_train": F_train.astype(np.float32), "y_train": y_train,
+            "X_val": F_val.astype(np.float32), "y_val": y_val}
+    iterations_per_epoch = max(len(y_train) // config.batch_size, 1)
+    solver = Solver(model, data, update_rule=config.update_rule, optim_config={"learning_rate": config.lr},
+                    lr_decay=config.lr_decay, batch_size=config.batch_size, num_epochs=config.epochs,
+                    print_every=iterations_per_epoch * max(config.epochs // 5, 1), seed=config.seed)
+    solver.train()
+    return architecture, model.params, solver
+
+
+def fit_baselines(F_train, y_train, config):
+    """scikit-learn baselines on the same features: a comparable MLP and a logistic regression.
+
+    The MLP has the NumPy net's hidden sizes, ReLU, Adam, learning rate, batch size and L2 (alpha =
+    reg), and sklearn's default stopping (up to 200 epochs, until the training loss stops improving;
+    no early stopping on a held-out part, so both nets see all training rows).
+
+    Returns a dict name -> (fitted classifier, seconds it took to fit).
+    """
+    models = {
+        "MLPClassifier": MLPClassifier(hidden_layer_sizes=tuple(config.hidden), alpha=config.reg,
+                                       batch_size=config.batch_size, learning_rate_init=config.lr,
+                                       max_iter=200, random_state=config.seed),
+        "LogisticRegression": LogisticRegression(max_iter=2000),
+    }
+    fitted = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name, model in models.items():
+            start = time.perf_counter()
+            fitted[name] = model.fit(F_train, y_train), time.perf_counter() - start
+    return fitted
+
+
+def _evaluate(name, y_val, pred, clips_val, num_classes, train_acc, seconds):
+    row = {"model": name, "val_acc": float(np.mean(pred == y_val)), "train_acc": train_acc}
+    if clips_val is not None:
+        votes = vote_by_clip(clips_val, y_val, pred, num_classes)
+        row["val_sequence_acc"] = float(votes["correct"].mean())
+        row["val_sequences"] = len(votes)
+    row["fit_seconds"] = round(seconds, 2)
+    return row
+
+
+def compare_models(F_train, y_train, F_val, y_val, clips_val, num_classes, config):
+    """Train the NumPy net (and the baselines when config.baselines) and evaluate each on validation.
+
+    Inputs:
+    - F_train: array of shape (N, D); y_train: int array of shape (N,)
+    - F_val: array of shape (M, D); y_val: int array of shape (M,)
+    - clips_val: array of shape (M,) of clip ids for the per-sequence vote, or None
+    - num_classes: C; config: TrainConfig
+
+    Returns a tuple of:
+    - rows: one dict per model: model, val_acc, train_acc, val_sequence_acc and val_sequences (with
+      clips), fit_seconds; the NumPy net's also val_acc_last_epoch
+    - pred: int array of shape (M,), the NumPy net's validation predictions
+    - architecture, params: the trained NumPy net; solver: its Solver (histories)
+    """
+    start = time.perf_counter()
+    architecture, params, solver = train_fc(F_train, y_train, F_val, y_val, num_classes, config)
+    seconds = time.perf_counter() - start
+    pred = scores_of(params, architecture, F_val).argmax(axis=1)
+    train_acc = float(np.mean(scores_of(params, architecture, F_train).argmax(axis=1) == y_train))
+    rows = [_evaluate("NumPy FullyConnectedNet", y_val, pred, clips_val, num_classes, train_acc, seconds)]
+    rows[0]["val_acc_last_epoch"] = float(solver.val_acc_history[-1])
+    if config.baselines:
+        for name, (model, seconds) in fit_baselines(F_train, y_train, config).items():
+            rows.append(_evaluate(name, y_val, model.predict(F_val), clips_val, num_classes,
+                                  float(model.score(F_train, y_train)), seconds))
+    return rows, pred, architecture, params, solver
+
+
+def _write_reports(out, solver, y_val, pred, clips_val, class_names, comparison):
+    paths = {"curves": out / "curves.png", "confusion": out / "confusion_matrix.png"}
+    save_figure(plot_training_curves({"NumPy FC net": solver}), paths["curves"])
+    plot_confusion_matrix(y_val, pred, class_names, paths["confusion"],
+                          title="NumPy FC net, validation (rows: true class)")
+    paths["per_class"] = write_table(per_class_accuracy(y_val, pred, class_names),
+                                     out / "per_class_val_accuracy")
+    paths["comparison"] = write_table(comparison, out / "comparison", floatfmt=".4f")
+    if clips_val is not None:
+        votes = vote_by_clip(clips_val, y_val, pred, len(class_names))
+        votes["label"] = [class_names[i] for i in votes["label"]]
+        votes["predicted"] = [class_names[i] for i in votes["predicted"]]
+        paths["sequences"] = write_table(votes, out / "per_sequence_val")
+    return paths
+
+
+def run_training(poses, out_dir, config, source=""):
+    """Split, train the NumPy net and the baselines, and write every report into out_dir.
+
+    Writes log.txt, curves.png, confusion_matrix.png, per_class_val_accuracy.{csv,md},
+    comparison.{csv,md}, per_sequence_val.{csv,md} (when there are clips) and model.pkl.
+
+    Inputs:
+    - poses: Poses; out_dir: run folder (created); config: TrainConfig; source: text for the log
+
+    Returns a dict with the comparison rows (see compare_models), the split description and the paths.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    log = io.StringIO()
+    # One BLAS thread: on these tiny matrices more threads only add overhead (on a busy 2-core machine
+    # a (64, 75) x (75, 160) batch took 0.4 ms with one thread and 4-13 ms with two).
+    with contextlib.redirect_stdout(_Tee(sys.stdout, log)), threadpool_limits(limits=1, user_api="blas"):
+        train_idx, val_idx, clips, how = split_poses(poses, config.val_fraction, config.seed,
+                                                     config.pseudo_clips)
+        print(f"data: {source} ({len(poses.y)} poses, {len(poses.class_names)} classes, "
+              f"skeleton {poses.skeleton})")
+        print(f"split: {how}; {len(train_idx)} train / {len(val_idx)} validation poses")
+        F_train, mean, std = pose_features(poses.X[train_idx])
+        F_val, _, _ = pose_features(poses.X[val_idx], mean, std)
+        y_val = poses.y[val_idx]
+        clips_val = None if clips is None else clips[val_idx]
+        print(f"NumPy FullyConnectedNet {list(config.hidden)}, {config.update_rule}, lr {config.lr}, "
+              f"{config.epochs} epochs, batch {config.batch_size}, reg {config.reg}, seed {config.seed}")
+        rows, pred, architecture, params, solver = compare_models(
+            F_train, poses.y[train_idx], F_val, y_val, clips_val, len(poses.class_names), config)
+        comparison = pd.DataFrame(rows)
+        print("\n" + comparison.to_markdown(index=False, floatfmt=".4f"))
+
+    paths = {"log": out / "log.txt", "model": out / "model.pkl"}
+    with atomic_open(paths["log"]) as f:
+        f.write(log.getvalue())
+    paths.update(_write_reports(out, solver, y_val, pred, clips_val, poses.class_names, comparison))
+    saved = {"format": MODEL_FORMAT, "architecture": architecture, "params": params,
+             "class_names": list(poses.class_names), "feature_mean": mean, "feature_std": std,
+             "skeleton": poses.skeleton, "features": "data_utils.normalize_poses, then standardised",
+             "split": how}
+    with atomic_open(paths["model"], "wb") as f:
+        pickle.dump(saved, f)
+    return {"comparison": rows, "split": how, "paths": paths}
+
+
+def load_model(path):
+    """Read a model saved by run_training; raises ValueError naming the file if it is not one."""
+    try:
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such model file: {path}") from None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as err:
+        raise ValueError(f"{path}: not a keypoint model file ({err})") from None
+    if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{path}: not a keypoint model file (expected format {MODEL_FORMAT})")
+    return saved
+
+
+def predict(saved, X):
+    """Labels of poses under a saved model.
+
+    Inputs:
+    - saved: dict from load_model; X: array of shape (N, 75), BODY_25 keypoints (joints the
+      model's skeleton lacks, e.g. COCO-17's feet, are ignored)
+
+    Returns a tuple of:
+    - labels: list of N class names
+    - confidence: array of shape (N,), the softmax probability of each predicted class
+    """
+    X = keep_skeleton_joints(X, saved["skeleton"])  # only the joints the model was trained on
+    F, _, _ = pose_features(X, saved["feature_mean"], saved["feature_std"])
+    scores = scores_of(saved["params"], saved["architecture"], F).astype(np.float64)
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    best = probs.argmax(axis=1)
+    return [saved["class_names"][i] for i in best], probs[np.arange(len(best)), best]
+
+
+def load_mds189_poses(root, aligned=False):
+    """MDS189 key-frame poses with the course's subject split (``data_utils.load_mds189``).
+
+    Inputs:
+    - root: the data root (holding trainval/)
+    - aligned: use the Procrustes-aligned gt_pose_align (a debugging aid) instead of gt_pose
+
+    Returns Poses with class_names MOVEMENTS, subject ids, and split fixed to the course split.
+    """
+    X_train, y_train, X_val, y_val, g_train, g_val = load_mds189(root, debug=aligned, return_groups=True)
+    n_train, n_val = len(y_train), len(y_val)
+    how = (f"MDS189 course split by subject (data_utils.split_subjects): {len(set(g_train))} train and "
+           f"{len(set(g_val))} validation subjects")
+    return Poses(np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val]), list(MOVEMENTS),
+                 subject=np.concatenate([g_train, g_val]), skeleton="body25",
+                 split=(np.arange(n_train), np.arange(n_train, n_train + n_val), how))

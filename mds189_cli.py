@@ -1,0 +1,145 @@
+"""Command line for the keypoint side: train on any keypoint table, label new poses, convert skeletons.
+
+    python -m mds189_cli train-keypoints --table poses.csv --skeleton coco17 --out runs/mine
+    python -m mds189_cli train-keypoints --mds189 data/mds189_sample [--aligned] --out runs/mds189_fc
+    python -m mds189_cli predict-keypoints --model runs/mine/model.pkl --table new.csv --out labels.csv
+    python -m mds189_cli convert --skeleton mediapipe33 mediapipe.csv body25.csv
+
+Bad input ends with a non-zero exit status and one line on stderr that names the file and the problem.
+"""
+import argparse
+import sys
+
+import numpy as np
+import pandas as pd
+
+from keypoint_table import make_table, write_table_csv
+from skeletons import SKELETONS, load_keypoints
+
+UPDATE_RULES = ("sgd", "sgd_momentum", "rmsprop", "adam")
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _train_parser(sub, defaults):
+    p = sub.add_parser("train-keypoints", help="train the NumPy FC net (and baselines) on keypoints",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--table", help="keypoint CSV (plain or .gz) or OpenPose JSON folder")
+    source.add_argument("--mds189", metavar="ROOT", help="MDS189 data root: key-frame poses, course split")
+    p.add_argument("--skeleton", choices=sorted(SKELETONS), help="skeleton of --table (required with it)")
+    p.add_argument("--label", help="label of every pose of an OpenPose JSON folder")
+    p.add_argument("--aligned", action="store_true", help="MDS189: train on gt_pose_align, not gt_pose")
+    p.add_argument("--out", required=True, help="run folder for the log, reports and model.pkl")
+    p.add_argument("--hidden", type=_positive_int, nargs="+", default=list(defaults.hidden),
+                   help="hidden layer sizes")
+    p.add_argument("--update-rule", choices=UPDATE_RULES, default=defaults.update_rule)
+    p.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
+    p.add_argument("--lr-decay", type=float, default=defaults.lr_decay, help="learning-rate factor per epoch")
+    p.add_argument("--epochs", type=_positive_int, default=defaults.epochs)
+    p.add_argument("--batch-size", type=_positive_int, default=defaults.batch_size)
+    p.add_argument("--reg", type=float, default=defaults.reg, help="L2 regularisation strength")
+    p.add_argument("--weight-scale", type=float, default=defaults.weight_scale)
+    p.add_argument("--val-fraction", type=float, default=defaults.val_fraction,
+                   help="share of subjects / sequences / rows held out for validation")
+    p.add_argument("--pseudo-clips", type=int, default=defaults.pseudo_clips, metavar="N",
+                   help="tables without subject and sequence: split (and vote) by runs of N consecutive "
+                        "rows of one label instead of single rows (0: random rows, with a warning)")
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=defaults.baselines,
+                   help="also fit scikit-learn's MLPClassifier and LogisticRegression")
+
+
+def build_parser():
+    """The argparse parser with the subcommands train-keypoints, predict-keypoints and convert."""
+    from keypoint_trainer import TrainConfig
+
+    parser = argparse.ArgumentParser(prog="python -m mds189_cli", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _train_parser(sub, TrainConfig())
+    p = sub.add_parser("predict-keypoints", help="label the poses of a table with a trained model")
+    p.add_argument("--model", required=True, help="model.pkl written by train-keypoints")
+    p.add_argument("--table", required=True, help="keypoint CSV or OpenPose JSON folder (labels not needed)")
+    p.add_argument("--skeleton", choices=sorted(SKELETONS), help="skeleton of --table (default: the model's)")
+    p.add_argument("--out", required=True, help="output CSV: row, label, confidence (one line per pose)")
+    p = sub.add_parser("convert", help="convert a COCO-17 / MediaPipe-33 / BODY_25 CSV or OpenPose JSON "
+                                       "into a BODY_25 keypoint table")
+    p.add_argument("--skeleton", choices=sorted(SKELETONS), required=True)
+    p.add_argument("--label", help="label of every pose of OpenPose JSON input (which carries none)")
+    p.add_argument("input", help="source CSV or OpenPose JSON file/folder")
+    p.add_argument("output", help="keypoint table CSV to write (.gz compresses)")
+    return parser
+
+
+def train_keypoints(args):
+    """The train-keypoints command: returns the comparison rows."""
+    from keypoint_trainer import TrainConfig, load_mds189_poses, poses_from_arrays, run_training
+
+    if args.pseudo_clips < 0:
+        raise ValueError(f"--pseudo-clips must be 0 (off) or a number of rows, got {args.pseudo_clips}")
+    if args.table is not None:
+        if args.skeleton is None:
+            raise ValueError("--table needs --skeleton (body25, coco17 or mediapipe33)")
+        if args.aligned:
+            raise ValueError("--aligned goes with --mds189 (a keypoint table has no aligned poses)")
+        poses = poses_from_arrays(*load_keypoints(args.table, args.skeleton, label=args.label), args.skeleton)
+        source = args.table
+    else:
+        if args.skeleton is not None or args.label is not None:
+            raise ValueError("--skeleton and --label go with --table (MDS189 poses are BODY_25 and labelled)")
+        poses = load_mds189_poses(args.mds189, aligned=args.aligned)
+        source = f"MDS189 key frames at {args.mds189} ({'gt_pose_align' if args.aligned else 'gt_pose'})"
+    config = TrainConfig(hidden=tuple(args.hidden), update_rule=args.update_rule, lr=args.lr,
+                         lr_decay=args.lr_decay, epochs=args.epochs, batch_size=args.batch_size, reg=args.reg,
+                         weight_scale=args.weight_scale, val_fraction=args.val_fraction,
+                         pseudo_clips=args.pseudo_clips, seed=args.seed, baselines=args.baselines)
+    result = run_training(poses, args.out, config, source=source)
+    summary = ", ".join(f"{row['model']} {row['val_acc']:.4f}" for row in result["comparison"])
+    print(f"summary: validation accuracy ({result['split']}): {summary}; reports in {args.out}")
+    return result["comparison"]
+
+
+def predict_keypoints(args):
+    """The predict-keypoints command: writes one label per pose of the table."""
+    from keypoint_trainer import load_model, predict
+
+    saved = load_model(args.model)
+    X, _, _ = load_keypoints(args.table, args.skeleton or saved["skeleton"], require_label=False)
+    labels, confidence = predict(saved, X)
+    write_table_csv(pd.DataFrame({"row": np.arange(len(labels)), "label": labels,
+                                  "confidence": np.round(confidence, 4)}), args.out)
+    print(f"wrote {len(labels)} labels to {args.out}")
+
+
+def convert_table(args):
+    """The convert command: any supported skeleton -> BODY_25 keypoint table."""
+    X, labels, meta = load_keypoints(args.input, args.skeleton, require_label=False, label=args.label)
+    columns = {name: meta[name].to_numpy() for name in meta.columns}
+    write_table_csv(make_table(X, labels, **columns), args.output)
+    print(f"wrote {len(X)} BODY_25 poses to {args.output}")
+
+
+COMMANDS = {"train-keypoints": train_keypoints, "predict-keypoints": predict_keypoints,
+            "convert": convert_table}
+
+
+def main(argv=None):
+    """Run one command; bad input exits with status 1 and one line naming the problem."""
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (ValueError, OSError) as err:  # OSError: unreadable input, unwritable output
+        problems = str(err).splitlines() or [repr(err)]  # a FormatError lists one problem per line
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        print(f"mds189_cli {args.command}: error: {problems[0]}{more}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

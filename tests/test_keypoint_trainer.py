@@ -1,0 +1,156 @@
+"""Tests of the keypoint trainer: leak-free splits, features, the majority vote, an end-to-end run."""
+import numpy as np
+import pandas as pd
+import pytest
+from keypoint_fixtures import synthetic_poses
+
+from keypoint_trainer import (
+    Poses,
+    TrainConfig,
+    class_names_of,
+    load_mds189_poses,
+    load_model,
+    pose_features,
+    poses_from_arrays,
+    predict,
+    pseudo_clip_ids,
+    run_training,
+    split_poses,
+    vote_by_clip,
+)
+
+
+def _poses(subject=True, sequence=True, **kwargs):
+    X, labels, subj, seq, frame = synthetic_poses(**kwargs)
+    meta = pd.DataFrame({"subject": subj, "sequence": seq, "frame": frame})
+    keep = {"subject": subject, "sequence": sequence, "frame": True}
+    meta = meta.loc[:, [c for c in meta.columns if keep[c]]]
+    return poses_from_arrays(X, labels, meta, "body25")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_subject_split_never_puts_a_person_on_both_sides(seed):
+    poses = _poses(subjects=8)
+    train, val, clips, how = split_poses(poses, val_fraction=0.25, seed=seed)
+    assert not set(poses.subject[train]) & set(poses.subject[val])
+    assert len(train) + len(val) == len(poses.y) and not set(train) & set(val)
+    assert how.startswith("by subject") and clips is not None
+    assert set(poses.y[val]) == set(poses.y)  # stratified: every class is validated
+
+
+def test_sequence_split_when_there_is_no_subject():
+    poses = _poses(subject=False, subjects=3)
+    train, val, _, how = split_poses(poses, seed=3)
+    assert how.startswith("by sequence")
+    assert not set(poses.sequence[train]) & set(poses.sequence[val])
+
+
+def test_pseudo_clips_and_random_split_without_groups():
+    poses = _poses(subject=False, sequence=False, subjects=4, clips=1, frames=6)
+    clips = pseudo_clip_ids(poses.y, 6)
+    assert len(set(clips)) == 12
+    train, val, clip_ids, how = split_poses(poses, seed=0, pseudo_clips=6)
+    assert how.startswith("by pseudo-clip of 6 rows")
+    assert not set(clip_ids[train]) & set(clip_ids[val])
+    with pytest.warns(UserWarning, match="no subject or sequence column: splitting frames at random"):
+        train, val, clip_ids, how = split_poses(poses, seed=0)
+    assert clip_ids is None and len(val) == 18 and "may leak" in how
+
+
+def test_split_needs_two_groups():
+    poses = _poses(subjects=1)
+    with pytest.raises(ValueError, match="cannot split 1 group"):
+        split_poses(poses)
+    with pytest.raises(ValueError, match="validation fraction must lie between 0 and 1, got 0"):
+        split_poses(poses, val_fraction=0)
+
+
+def test_pseudo_clip_ids_follow_row_order_within_each_class():
+    y = np.array([0, 1, 0, 0, 1, 0, 0])
+    assert list(pseudo_clip_ids(y, 2)) == ["0:0", "1:0", "0:0", "0:1", "1:0", "0:1", "0:2"]
+
+
+def test_class_names_keep_the_movement_order_else_sort():
+    assert class_names_of(["pushup", "reach", "squat", "reach"]) == ["reach", "squat", "pushup"]
+    assert class_names_of(["T", "Plank", "Squat"]) == ["Plank", "Squat", "T"]
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        poses_from_arrays(np.zeros((2, 75)), np.array(["a", "a"]), pd.DataFrame(index=range(2)), "body25")
+
+
+def test_pose_features_are_standardised_and_survive_empty_poses():
+    X, *_ = synthetic_poses(subjects=2)
+    X[0, 2::3] = 0     # no joint visible
+    X[1, 5::3] = 0     # only the nose: one joint, no scale
+    F, mean, std = pose_features(X)
+    np.testing.assert_allclose(F.mean(axis=0), 0, atol=1e-9)
+    assert F.shape == (len(X), 75) and np.isfinite(F).all()
+    np.testing.assert_allclose(F[0], -mean / std)  # zero features before standardisation
+    # Position and scale of a pose do not matter; the statistics are reused, not refitted.
+    moved = X[2:3].copy()
+    moved[:, 0::3], moved[:, 1::3] = 3 * moved[:, 0::3] + 50, 3 * moved[:, 1::3] - 20
+    np.testing.assert_allclose(pose_features(moved, mean, std)[0], F[2:3], atol=1e-9)
+
+
+def test_vote_by_clip_hand_computed():
+    clips = np.array(["a", "a", "a", "b", "b", "c"])
+    y_true = np.array([1, 1, 1, 0, 0, 2])
+    y_pred = np.array([1, 0, 1, 2, 1, 0])
+    votes = vote_by_clip(clips, y_true, y_pred, 3)
+    assert list(votes["predicted"]) == [1, 1, 0]  # clip b ties 1:1 -> the lower class index
+    assert list(votes["correct"]) == [True, False, False]
+    assert list(votes["frames"]) == [3, 2, 1]
+
+
+def test_run_training_end_to_end(tmp_path):
+    poses = _poses(subjects=6, frames=4)
+    config = TrainConfig(hidden=(32,), epochs=8, batch_size=16, lr=5e-3, seed=0)
+    result = run_training(poses, tmp_path / "run", config, source="synthetic")
+    rows = {row["model"]: row for row in result["comparison"]}
+    assert set(rows) == {"NumPy FullyConnectedNet", "MLPClassifier", "LogisticRegression"}
+    for row in rows.values():
+        assert row["val_acc"] > 0.9 and row["val_sequence_acc"] > 0.9  # separable classes
+    for name in ("log.txt", "curves.png", "confusion_matrix.png", "model.pkl", "comparison.csv",
+                 "comparison.md", "per_class_val_accuracy.csv", "per_class_val_accuracy.md",
+                 "per_sequence_val.csv"):
+        assert (tmp_path / "run" / name).stat().st_size > 0, name
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "split: by subject" in log and "(Epoch 8 / 8)" in log
+    per_class = pd.read_csv(tmp_path / "run" / "per_class_val_accuracy.csv")
+    assert list(per_class["class"]) == ["reach", "squat", "lunge", "overall"]
+    # The saved model labels poses as the run evaluated them.
+    saved = load_model(tmp_path / "run" / "model.pkl")
+    train, val, _, _ = split_poses(poses, config.val_fraction, config.seed)
+    labels, confidence = predict(saved, poses.X[val])
+    accuracy = np.mean(np.array(labels) == np.array(poses.class_names)[poses.y[val]])
+    assert accuracy == pytest.approx(rows["NumPy FullyConnectedNet"]["val_acc"])
+    assert np.all((confidence > 0) & (confidence <= 1))
+
+
+def test_same_seed_same_run(tmp_path):
+    poses = _poses(subjects=4, frames=3)
+    config = TrainConfig(hidden=(16,), epochs=3, batch_size=8, seed=5, baselines=False)
+    params = [load_model(run_training(poses, tmp_path / f"r{i}", config)["paths"]["model"])["params"]
+              for i in range(2)]
+    for key in params[0]:
+        np.testing.assert_array_equal(params[0][key], params[1][key])
+
+
+def test_load_model_rejects_other_files(tmp_path):
+    (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="junk.pkl: not a keypoint model file"):
+        load_model(tmp_path / "junk.pkl")
+    with pytest.raises(FileNotFoundError, match="no such model file"):
+        load_model(tmp_path / "none.pkl")
+
+
+def test_mds189_course_split(mds189_tiny):
+    from data_utils import load_mds189
+
+    poses = load_mds189_poses(mds189_tiny)
+    train, val, clips, how = split_poses(poses)
+    assert isinstance(poses, Poses) and clips is None and how.startswith("MDS189 course split")
+    assert not set(poses.subject[train]) & set(poses.subject[val])
+    X_train, y_train, X_val, y_val = load_mds189(mds189_tiny)
+    np.testing.assert_array_equal(poses.X[val], X_val)
+    np.testing.assert_array_equal(poses.y[train], y_train)
+    assert poses.class_names[0] == "reach" and len(poses.class_names) == 8

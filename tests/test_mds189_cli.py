@@ -1,0 +1,150 @@
+"""Tests of the command line: train, predict and convert round trips, exit codes and error lines."""
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from keypoint_fixtures import synthetic_poses, write_synthetic_table
+
+from keypoint_table import KEYPOINT_COLUMNS, read_keypoint_table
+from mds189_cli import main
+from skeletons import COCO17
+
+FAST = ["--hidden", "24", "--epochs", "6", "--batch-size", "16", "--lr", "5e-3"]
+
+
+def _error_line(capsys, argv):
+    """Run main(argv), expect exit status 1, return the single stderr line."""
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err and "\n" not in err
+    return err
+
+
+def test_train_then_predict_round_trip(tmp_path, capsys):
+    table = write_synthetic_table(tmp_path / "poses.csv", subjects=5, frames=3)
+    run = tmp_path / "run"
+    assert main(["train-keypoints", "--table", table, "--skeleton", "body25", "--out", str(run), *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "summary: validation accuracy (by subject" in out and "MLPClassifier" in out
+    comparison = pd.read_csv(run / "comparison.csv")
+    assert list(comparison["model"]) == ["NumPy FullyConnectedNet", "MLPClassifier", "LogisticRegression"]
+
+    X, labels, _ = read_keypoint_table(table)
+    unlabelled = tmp_path / "new.csv"
+    pd.read_csv(table).drop(columns=["label", "subject"]).to_csv(unlabelled, index=False)
+    assert main(["predict-keypoints", "--model", str(run / "model.pkl"), "--table", str(unlabelled),
+                 "--out", str(tmp_path / "labels.csv")]) == 0
+    predicted = pd.read_csv(tmp_path / "labels.csv")
+    assert list(predicted.columns) == ["row", "label", "confidence"]
+    assert list(predicted["row"]) == list(range(len(X)))  # one label per row, in order
+    assert np.mean(predicted["label"].to_numpy() == labels) > 0.9
+
+
+def test_train_on_coco17_table(tmp_path, capsys):
+    X, labels, subject, _, _ = synthetic_poses(subjects=4, frames=3)
+    data = {"label": labels, "subject": subject}
+    for k, joint in enumerate(COCO17):
+        data[f"{joint}_x"], data[f"{joint}_y"], data[f"{joint}_v"] = X[:, 3 * k], X[:, 3 * k + 1], 2
+    pd.DataFrame(data).to_csv(tmp_path / "coco.csv", index=False)
+    assert main(["train-keypoints", "--table", str(tmp_path / "coco.csv"), "--skeleton", "coco17",
+                 "--out", str(tmp_path / "run"), "--no-baselines", *FAST]) == 0
+    assert "skeleton coco17" in (tmp_path / "run" / "log.txt").read_text()
+    assert len(pd.read_csv(tmp_path / "run" / "comparison.csv")) == 1
+
+    # BODY_25 poses for this COCO-17 model: the feet it never saw must not change a prediction
+    body25 = pd.DataFrame(X, columns=KEYPOINT_COLUMNS)
+    feet = [c for c in KEYPOINT_COLUMNS if c.split("_")[0] in ("LBigToe", "LSmallToe", "LHeel", "RBigToe",
+                                                                "RSmallToe", "RHeel")]
+    body25[feet] = 0.0
+    body25.to_csv(tmp_path / "plain.csv", index=False)
+    body25[feet] = np.random.default_rng(0).uniform(-5, 5, (len(X), len(feet))) + 1
+    body25.to_csv(tmp_path / "feet.csv", index=False)
+    for name in ("plain", "feet"):
+        assert main(["predict-keypoints", "--model", str(tmp_path / "run" / "model.pkl"), "--table",
+                     str(tmp_path / f"{name}.csv"), "--skeleton", "body25",
+                     "--out", str(tmp_path / f"{name}_labels.csv")]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "plain_labels.csv"),
+                                  pd.read_csv(tmp_path / "feet_labels.csv"))
+
+
+def test_convert_writes_a_keypoint_table(tmp_path, capsys):
+    data = {"label": ["squat"], "frame": [3]}
+    for k, joint in enumerate(COCO17):
+        data[f"{joint}_x"], data[f"{joint}_y"], data[f"{joint}_c"] = [float(k)], [2.0 * k], [0.5]
+    pd.DataFrame(data).to_csv(tmp_path / "coco.csv", index=False)
+    out = str(tmp_path / "b25.csv.gz")
+    assert main(["convert", "--skeleton", "coco17", str(tmp_path / "coco.csv"), out]) == 0
+    X, labels, meta = read_keypoint_table(tmp_path / "b25.csv.gz")
+    np.testing.assert_array_equal(X[0, 21:24], [9, 18, 0.5])  # left_wrist -> LWrist
+    assert list(labels) == ["squat"] and list(meta["frame"]) == [3]
+
+
+def test_bad_input_exits_non_zero_with_one_line(tmp_path, capsys):
+    missing = str(tmp_path / "missing.csv")
+    line = _error_line(capsys, ["train-keypoints", "--table", missing, "--skeleton", "body25",
+                                "--out", str(tmp_path / "r")])
+    assert line.startswith("mds189_cli train-keypoints: error: no such keypoint table:")
+    assert "missing.csv" in line
+    line = _error_line(capsys, ["train-keypoints", "--table", missing, "--out", str(tmp_path / "r")])
+    assert "--table needs --skeleton" in line
+    line = _error_line(capsys, ["train-keypoints", "--table", missing, "--skeleton", "body25", "--aligned",
+                                "--out", str(tmp_path / "r")])
+    assert "--aligned goes with --mds189" in line
+    line = _error_line(capsys, ["train-keypoints", "--mds189", missing, "--skeleton", "coco17",
+                                "--out", str(tmp_path / "r")])
+    assert "--skeleton and --label go with --table" in line
+    line = _error_line(capsys, ["train-keypoints", "--table", missing, "--skeleton", "body25",
+                                "--pseudo-clips", "-3", "--out", str(tmp_path / "r")])
+    assert "--pseudo-clips must be 0 (off) or a number of rows, got -3" in line
+    table = write_synthetic_table(tmp_path / "poses.csv", subjects=2, frames=1)
+    line = _error_line(capsys, ["train-keypoints", "--table", table, "--skeleton", "coco17",
+                                "--out", str(tmp_path / "r")])
+    assert "missing columns left_eye_x, left_eye_y" in line and "poses.csv" in line
+    pd.read_csv(table).drop(columns="label").to_csv(tmp_path / "nolabel.csv", index=False)
+    line = _error_line(capsys, ["train-keypoints", "--table", str(tmp_path / "nolabel.csv"), "--skeleton",
+                                "body25", "--out", str(tmp_path / "r")])
+    assert "nolabel.csv: no 'label' column" in line
+    (tmp_path / "model.pkl").write_text("junk")
+    line = _error_line(capsys, ["predict-keypoints", "--model", str(tmp_path / "model.pkl"), "--table", table,
+                                "--out", str(tmp_path / "labels.csv")])
+    assert "model.pkl: not a keypoint model file" in line
+    assert not (tmp_path / "labels.csv").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["convert", "--skeleton", "coco18", "a.csv", "b.csv"], "invalid choice: 'coco18'"),
+    (["train-keypoints", "--mds189", "x", "--out", "r", "--epochs", "0"], "positive integer, got 0"),
+    (["train-keypoints", "--out", "r"], "one of the arguments --table --mds189 is required"),
+])
+def test_argparse_rejects_bad_arguments(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train-keypoints", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--mds189", "--aligned", "--hidden", "--update-rule", "--pseudo-clips", "--no-baselines"):
+        assert option in out
+
+
+def test_a_broken_mds189_root_gives_one_line_naming_the_file(mds189_tiny, tmp_path, capsys):
+    root = tmp_path / "copy"
+    shutil.copytree(mds189_tiny / "trainval", root / "trainval", ignore=shutil.ignore_patterns("*.jpg"))
+    path = root / "trainval/001/labels/squat.json"
+    data = json.loads(path.read_text())
+    data["gt_pose"]["left"].pop()         # two problems in one file: the error lists both
+    data["gt_pose"]["right"][2] = 5
+    path.write_text(json.dumps(data))
+    line = _error_line(capsys, ["train-keypoints", "--mds189", str(root), "--out", str(tmp_path / "r")])
+    assert line == (f"mds189_cli train-keypoints: error: {path}: gt_pose.left: expected a list of 75 "
+                    "numbers, got 74 (and 1 more problem(s))")
+    line = _error_line(capsys, ["convert", "--skeleton", "coco17", str(tmp_path / "none.csv"),
+                                str(tmp_path / "out.csv")])
+    assert line.startswith("mds189_cli convert: error: no such keypoint table:")
