@@ -4,8 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SAMPLE := data/mds189_sample
 RUNS   := runs
+CACHE  := $(RUNS)/cache
 
-.PHONY: demo test venv sample lint bench notebook clean
+.PHONY: demo test venv sample lint bench notebooks notebook clean
 
 # The venv is rebuilt when requirements.txt changes. The .pth file puts the repository root on the
 # venv's path, so top-level modules import from anywhere (python problem4/train.py, torchrun, notebooks).
@@ -23,7 +24,16 @@ $(SAMPLE)/README.md: | $(VENV)/.installed
 sample: $(SAMPLE)/README.md
 
 demo: venv sample
-	@echo "== demo: done; outputs are under $(RUNS)/ =="
+	@echo "== 1/3 NumPy FullyConnectedNet on real BODY_25 poses (body25_posekit) =="
+	$(PY) -m mds189_cli train-keypoints --table data/body25_posekit/samples.csv.gz --skeleton body25 --pseudo-clips 50 --out $(RUNS)/posekit_fc
+	@echo "== 2/3 NumPy FullyConnectedNet on MDS189 sample key-frame poses: raw, then aligned =="
+	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --out $(RUNS)/mds189_fc_raw
+	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --aligned --out $(RUNS)/mds189_fc_aligned
+	@echo "== 3/3 PyTorch CNNs: key frames, then video frames (+ Kaggle submission), then the comparison =="
+	$(PY) problem4/train.py --data-root $(SAMPLE) --frames key --model deep --image-size 96 --epochs 15 --batch-size 32 --lr 3e-3 --log-interval 5 --output-dir $(RUNS)/cnn_key --cache-dir $(CACHE)
+	$(PY) problem4/train.py --data-root $(SAMPLE) --frames video --model deep --image-size 96 --epochs 4 --batch-size 64 --lr 3e-3 --log-interval 10 --val-interval 50 --output-dir $(RUNS)/cnn_video --cache-dir $(CACHE) --predict
+	$(PY) -m problem4.compare $(RUNS)/cnn_key $(RUNS)/cnn_video --data-root $(SAMPLE) --out $(RUNS)/compare --cache-dir $(CACHE)
+	@echo "== demo: done; outputs are under $(RUNS)/ (summary: $(RUNS)/compare/, submission: $(RUNS)/cnn_video/submission.csv) =="
 
 test: venv
 	$(PY) -m pytest -q
@@ -33,6 +43,12 @@ lint: venv
 
 bench: venv
 	$(PY) benchmarks/bench_fc.py
+	$(PY) benchmarks/bench_cnn.py
+	$(PY) benchmarks/bench_conv.py --out $(RUNS)/bench_conv
+
+# Re-execute both notebooks on the demo sample and save them with their outputs (they are committed so).
+notebooks: venv sample
+	$(VENV)/bin/jupyter-execute --inplace --timeout=1200 mds189_visualize.ipynb starter_code.ipynb
 
 notebook: venv
 	$(PY) -m pip install --quiet jupyterlab
