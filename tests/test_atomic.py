@@ -24,3 +24,11 @@ def test_failure_leaves_old_file_and_no_temporary(tmp_path):
 def test_rejects_append_and_read_modes(tmp_path):
     with pytest.raises(ValueError, match="whole files"), atomic_open(tmp_path / "x", "a"):
         pass
+
+
+def test_unwritable_folder_error_names_the_target_not_the_temporary(tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(OSError, match=r"cannot write .*not_a_folder/out\.csv"), \
+            atomic_open(blocker / "out.csv"):
+        pass
