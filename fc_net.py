@@ -101,7 +101,7 @@ class FullyConnectedNet:
             row, col = np.argwhere(~np.isfinite(X))[0]
             raise ValueError(f"FullyConnectedNet.loss: X contains NaN or inf (first at X[{row}, {col}] = "
                              f"{X[row, col]})")
-        return X if X.dtype == self.dtype else X.astype(self.dtype)
+        return X.astype(self.dtype, copy=False)
 
     def loss(self, X, y=None):
         """Compute loss and gradient for the fully connected net.

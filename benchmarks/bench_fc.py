@@ -3,14 +3,17 @@
 A keypoint-sized problem: 75 inputs (a BODY_25 pose), hidden layers [160, 40], 8 classes, SGD with
 classical momentum 0.9, on synthetic data. For each dtype (float32, float64) and batch size (32, 256)
 three trainers run the same network, update rule and number of examples, in one process:
-- solver: Solver + FullyConnectedNet (per-epoch permutations; includes the Solver's per-epoch
-  accuracy checks, kept small here);
+- solver: Solver + FullyConnectedNet (per-epoch permutations; includes the Solver's accuracy checks
+  before training and after each epoch, on EVAL_SIZE training and validation examples so that
+  they cost under 1%: the other two trainers evaluate nothing);
 - fused:  a minimal NumPy loop with every layer and the update written inline (the reference for the
   cost of the modular design);
 - torch:  torch.nn.Sequential + torch.optim.SGD on the CPU.
-Every trainer is warmed up, then the three run --repeats times in turn (round robin, so that load
-from other processes falls on each alike) and each one's fastest run counts. Ratios are throughputs
-(examples/s) divided by each other, so > 1 means the Solver is faster.
+Every trainer is warmed up, then the three run --repeats rounds, one after the other in each round.
+The examples/s columns are each trainer's fastest run. A ratio (> 1: the first is faster) is the
+median over the rounds of the ratio within a round: the runs of a round follow each other within a
+fraction of a second, so they see much the same load from other processes, and the median shrugs
+off the rounds that a burst of load hit unevenly.
 
     python benchmarks/bench_fc.py            # about 20-40 s on an idle machine
     python benchmarks/bench_fc.py --out runs/bench_fc   # also writes runs/bench_fc.csv and .md
@@ -35,6 +38,7 @@ from solver import Solver
 
 INPUT_DIM, HIDDEN_DIMS, NUM_CLASSES = 75, [160, 40], 8
 LEARNING_RATE, MOMENTUM, WEIGHT_SCALE = 1e-2, 0.9, 0.1
+EVAL_SIZE = 8
 
 
 def make_data(num_train, seed=0):
@@ -57,10 +61,10 @@ def run_solver(X, y, batch_size, dtype, epochs, clock):
     """Train Solver + FullyConnectedNet; return the seconds (by clock) spent in train()."""
     model = FullyConnectedNet(HIDDEN_DIMS, input_dim=INPUT_DIM, num_classes=NUM_CLASSES,
                               weight_scale=WEIGHT_SCALE, dtype=dtype, seed=0)
-    data = {"X_train": X, "y_train": y, "X_val": X[:batch_size], "y_val": y[:batch_size]}
+    data = {"X_train": X, "y_train": y, "X_val": X[:EVAL_SIZE], "y_val": y[:EVAL_SIZE]}
     solver = Solver(model, data, update_rule="sgd_momentum",
                     optim_config={"learning_rate": LEARNING_RATE, "momentum": MOMENTUM},
-                    batch_size=batch_size, num_epochs=epochs, num_train_samples=batch_size,
+                    batch_size=batch_size, num_epochs=epochs, num_train_samples=EVAL_SIZE,
                     verbose=False, seed=0)
     start = clock()
     solver.train()
@@ -133,9 +137,8 @@ def run_torch(X, y, batch_size, dtype, epochs, clock):
 def get_args_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-size", type=int, default=8192, help="training examples (default 8192)")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run (default 2)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per trainer; the fastest counts "
-                                                               "(default 5)")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs per timed run (default 1)")
+    parser.add_argument("--repeats", type=int, default=11, help="rounds of timed runs (default 11)")
     parser.add_argument("--threads", type=int, default=1, help="threads for NumPy's BLAS and for torch "
                                                                "(default 1)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256], help="default 32 256")
@@ -154,24 +157,19 @@ def main(args):
     blas = ", ".join(f"{pool['internal_api']} {pool['num_threads']}" for pool in threadpool_info())
     print(f"numpy {np.__version__}, torch {torch.__version__}; threads: NumPy BLAS ({blas}), torch "
           f"{torch.get_num_threads()}; clock: {clock.__name__}; {args.train_size} examples x {args.epochs} "
-          f"epochs, best of {args.repeats}")
+          f"epochs, {args.repeats} rounds")
     rows = []
     for dtype in (np.float32, np.float64):
         for batch_size in args.batch_sizes:
             examples = args.epochs * (args.train_size // batch_size) * batch_size
             for run in trainers.values():
                 run(X[:batch_size * 2], y[:batch_size * 2], batch_size, dtype, 1, clock)  # warm-up
-            # Round robin, so that load from other processes falls on every trainer alike.
-            seconds = {name: np.inf for name in trainers}
-            for _ in range(args.repeats):
-                for name, run in trainers.items():
-                    seconds[name] = min(seconds[name], run(X, y, batch_size, dtype, args.epochs, clock))
-            rate = {name: examples / s for name, s in seconds.items()}
+            rates = pd.DataFrame([{name: examples / run(X, y, batch_size, dtype, args.epochs, clock)
+                                   for name, run in trainers.items()} for _ in range(args.repeats)])
             rows.append({"dtype": np.dtype(dtype).name, "batch": batch_size,
-                         **{f"{name} ex/s": round(r) for name, r in rate.items()},
-                         "solver/fused": rate["solver"] / rate["fused"],
-                         "solver/torch": rate["solver"] / rate["torch"],
-                         "fused/torch": rate["fused"] / rate["torch"]})
+                         **{f"{name} ex/s": round(rate) for name, rate in rates.max().items()},
+                         **{f"{a}/{b}": (rates[a] / rates[b]).median()
+                            for a, b in [("solver", "fused"), ("solver", "torch"), ("fused", "torch")]}})
     table = pd.DataFrame(rows)
     print(table.to_markdown(index=False, floatfmt=".2f"))
     if args.out:

@@ -128,11 +128,13 @@ def test_rules_do_not_modify_their_inputs_and_keep_dtype(rule):
     config = {}
     for _ in range(2):
         next_w, config = getattr(optim, rule)(w, dw, config)
-    state = {k: v.copy() for k, v in config.items() if isinstance(v, np.ndarray)}
+    state = {k: v for k, v in config.items() if isinstance(v, np.ndarray)}
+    state_saved = {k: v.copy() for k, v in state.items()}
     next_w, config = getattr(optim, rule)(w, dw, config)
     assert next_w.dtype == np.float32
     assert all(config[k].dtype == np.float32 for k in state)
     np.testing.assert_array_equal(w, w_saved)
     np.testing.assert_array_equal(dw, dw_saved)
-    for k, v in state.items():  # the old state arrays were replaced, not written into
+    for k, v in state.items():  # the caller's state arrays were replaced, not written into
+        np.testing.assert_array_equal(v, state_saved[k])
         assert not np.shares_memory(v, config[k])
