@@ -19,7 +19,8 @@ from atomic import atomic_open  # noqa: E402
 def _check_labels(y_true, y_pred, class_names):
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must be 1-D of equal length, got {y_true.shape} and {y_pred.shape}")
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y.size and (y.min() < 0 or y.max() >= len(class_names)):
             raise ValueError(f"{name} holds class indices outside 0..{len(class_names) - 1}")
