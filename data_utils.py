@@ -13,6 +13,8 @@ from scipy.linalg import orthogonal_procrustes
 import mds189_check
 from mds189_constants import JOINT_INDEX, JOINTS, KEYPOINT_DIM, MOVEMENTS, NUM_JOINTS
 
+# The label-file keys load_mds189 relies on: only faults in these stop it (mds189_check reports the rest).
+LOADER_KEYS = ("movement", "gt_pose", "gt_pose_align", "metadata")
 _CENTRE_GROUPS = (("MidHip",), ("RHip", "LHip"), ("Neck", "RShoulder", "LShoulder"))
 _UPPER, _LOWER = ("Neck", "RShoulder", "LShoulder"), ("MidHip", "RHip", "LHip")
 
@@ -55,6 +57,43 @@ def _group_mean(P, vis, names):
     return mean, count > 0
 
 
+_MIN_SCALE = 1e-9  # a pose whose scale is not above this has no body to normalise by
+
+
+def _centre_and_scale(P, vis):
+    """Each pose's centre (N, 2) and scale (N,) as normalize_poses defines them (scale 0: nothing visible)."""
+    centre, _ = _group_mean(P, vis, JOINTS)
+    for names in reversed(_CENTRE_GROUPS):
+        mean, ok = _group_mean(P, vis, names)
+        centre = np.where(ok[:, None], mean, centre)
+    upper, has_upper = _group_mean(P, vis, _UPPER)
+    lower, has_lower = _group_mean(P, vis, _LOWER)
+    neck, hip = P[:, JOINT_INDEX["Neck"], :2], P[:, JOINT_INDEX["MidHip"], :2]
+    torso = np.where(
+        vis[:, JOINT_INDEX["Neck"]] & vis[:, JOINT_INDEX["MidHip"]], np.linalg.norm(neck - hip, axis=1), 0.0
+    )
+    halves = np.where(has_upper & has_lower, np.linalg.norm(upper - lower, axis=1), 0.0)
+    squares = (((P[:, :, :2] - centre[:, None]) ** 2).sum(axis=2) * vis).sum(axis=1)
+    spread = np.sqrt(squares / np.maximum(vis.sum(axis=1), 1))
+    scale = np.where(torso > _MIN_SCALE, torso, np.where(halves > _MIN_SCALE, halves, spread))
+    return centre, scale
+
+
+def has_body(X):
+    """Which poses have a body that normalize_poses can centre and scale by (a scale above 1e-9).
+
+    A pose needs at least two distinct visible joints; normalize_poses accepts exactly the rows marked
+    True and raises on the others.
+
+    Inputs:
+    - X: array of shape (N, 75), poses
+
+    Returns a boolean array of shape (N,). Raises ValueError naming the first row holding NaN or inf.
+    """
+    P = _as_poses(X)
+    return _centre_and_scale(P, P[:, :, 2] > 0)[1] > _MIN_SCALE
+
+
 def normalize_poses(X):
     """Centre and scale every pose by its own body, so poses from different images are comparable.
 
@@ -68,28 +107,17 @@ def normalize_poses(X):
     - X: array of shape (N, 75), poses in pixels (or any units)
 
     Returns an array of shape (N, 75), float64. Raises ValueError naming the first bad row if a row
-    holds NaN/inf or has fewer than two distinct visible joints.
+    holds NaN/inf or has fewer than two distinct visible joints (see ``has_body``).
     """
     P = _as_poses(X).copy()
     vis = P[:, :, 2] > 0
-    centre, found = _group_mean(P, vis, JOINTS)
-    if not found.all():
-        raise ValueError(f"pose row {np.flatnonzero(~found)[0]} has no visible joint (every c <= 0)")
-    for names in reversed(_CENTRE_GROUPS):
-        mean, ok = _group_mean(P, vis, names)
-        centre = np.where(ok[:, None], mean, centre)
-    upper, has_upper = _group_mean(P, vis, _UPPER)
-    lower, has_lower = _group_mean(P, vis, _LOWER)
-    neck, hip = P[:, JOINT_INDEX["Neck"], :2], P[:, JOINT_INDEX["MidHip"], :2]
-    torso = np.where(
-        vis[:, JOINT_INDEX["Neck"]] & vis[:, JOINT_INDEX["MidHip"]], np.linalg.norm(neck - hip, axis=1), 0.0
-    )
-    halves = np.where(has_upper & has_lower, np.linalg.norm(upper - lower, axis=1), 0.0)
-    spread = np.sqrt((((P[:, :, :2] - centre[:, None]) ** 2).sum(axis=2) * vis).sum(axis=1) / vis.sum(axis=1))
-    scale = np.where(torso > 1e-9, torso, np.where(halves > 1e-9, halves, spread))
-    if (scale <= 1e-9).any():
+    seen = vis.any(axis=1)
+    if not seen.all():
+        raise ValueError(f"pose row {np.flatnonzero(~seen)[0]} has no visible joint (every c <= 0)")
+    centre, scale = _centre_and_scale(P, vis)
+    if (scale <= _MIN_SCALE).any():
         raise ValueError(
-            f"pose row {np.flatnonzero(scale <= 1e-9)[0]} has fewer than two distinct visible "
+            f"pose row {np.flatnonzero(scale <= _MIN_SCALE)[0]} has fewer than two distinct visible "
             "joints, so it has no scale"
         )
     P[:, :, :2] = np.where(vis[..., None], (P[:, :, :2] - centre[:, None]) / scale[:, None, None], 0.0)
@@ -135,8 +163,11 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
     Every subject contributes, for each movement in class order, its ``left`` then its ``right``
     key-frame pose. For the bilateral movements (reach, squat, pushup) the two entries are the same
     key frame, counted twice as the course's loader did; so every movement has two examples per
-    subject and the classes stay balanced. Every label file is validated first (``mds189_check``):
-    a malformed one raises ``mds189_check.FormatError`` naming the file.
+    subject and the classes stay balanced. The keys of every label file that the loader relies on
+    (``LOADER_KEYS``: movement, gt_pose, gt_pose_align, metadata) are validated first
+    (``mds189_check``): a fault there raises ``mds189_check.FormatError`` naming the file. Faults in
+    the other keys (pseudo_gt_raw, frames, gt_pose_dict) do not stop loading; ``python -m mds189_check``
+    reports them.
 
     Inputs:
     - path: the data root (holding trainval/)
@@ -165,7 +196,7 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
     X, y, groups = [], [], []
     for sid in subjects:
         for c, m in enumerate(MOVEMENTS):
-            data = mds189_check.read_label_file(root / "trainval" / sid / "labels" / f"{m}.json")
+            data = mds189_check.read_label_file(root / "trainval" / sid / "labels" / f"{m}.json", LOADER_KEYS)
             for side in ("left", "right"):
                 X.append(data[key][side])
                 y.append(c)

@@ -1,7 +1,8 @@
 """The experiments of starter_code.ipynb as plain functions, so that the notebook holds no logic.
 
 - ``gradient_check_table``: every layer's analytic gradients against numerical ones;
-- ``train_fc`` / ``hyperparameter_search`` / ``compare_depths``: FullyConnectedNet + Solver on poses;
+- ``train_fc`` / ``hyperparameter_search`` / ``compare_depths``: FullyConnectedNet + Solver on poses
+  (``train_fc`` also trains keypoint_trainer's net);
 - ``gradient_norms_at_init``: per-layer gradient norms of deep sigmoid/tanh/ReLU/linear nets (vanishing
   gradients);
 - ``vertical_edge_response``: the course's hand-designed vertical edge detector run by conv_forward_fast.
@@ -114,7 +115,8 @@ def mds189_data(root, debug=False, normalize=False):
 
 
 def train_fc(data, hidden_dims, learning_rate=1e-3, lr_decay=0.95, batch_size=64, weight_scale=1e-2,
-             num_epochs=20, update_rule="adam", reg=0.0, seed=0):
+             num_epochs=20, update_rule="adam", reg=0.0, seed=0, num_classes=NUM_CLASSES, dtype=np.float64,
+             print_every=None):
     """Train a FullyConnectedNet on a data dict with the Solver (the best validation epoch is kept).
 
     Inputs:
@@ -123,13 +125,18 @@ def train_fc(data, hidden_dims, learning_rate=1e-3, lr_decay=0.95, batch_size=64
     - learning_rate, lr_decay, batch_size, weight_scale, num_epochs, update_rule, reg: as in
       FullyConnectedNet and Solver
     - seed: seeds the weights and the Solver's minibatches
+    - num_classes: C, the number of classes (the 8 MDS189 movements by default)
+    - dtype: the net's float type (float64 for exact gradients, float32 for speed; the Solver casts the
+      data to it)
+    - print_every: print the training loss every this many iterations; None trains silently
 
     Returns the trained Solver (its .model holds the best parameters).
     """
-    model = FullyConnectedNet(hidden_dims, input_dim=data["X_train"].shape[1], num_classes=NUM_CLASSES,
-                              reg=reg, weight_scale=weight_scale, dtype=np.float64, seed=seed)
+    model = FullyConnectedNet(hidden_dims, input_dim=data["X_train"].shape[1], num_classes=num_classes,
+                              reg=reg, weight_scale=weight_scale, dtype=dtype, seed=seed)
     solver = Solver(model, data, update_rule=update_rule, optim_config={"learning_rate": learning_rate},
-                    lr_decay=lr_decay, batch_size=batch_size, num_epochs=num_epochs, verbose=False, seed=seed)
+                    lr_decay=lr_decay, batch_size=batch_size, num_epochs=num_epochs,
+                    verbose=print_every is not None, print_every=print_every, seed=seed)
     solver.train()
     return solver
 

@@ -82,6 +82,11 @@ def list_some(names, most=6):
     return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
+def data_row(i):
+    """'line i + 2, data row i': where data row i (counted from 0) stands in a CSV with one header line."""
+    return f"line {i + 2}, data row {i}"
+
+
 def check_label_column(table, source="table"):
     """Raise ValueError naming the source if the table has no 'label' column."""
     if "label" not in table.columns:
@@ -92,14 +97,15 @@ def check_label_column(table, source="table"):
 def numeric_columns(table, columns, source="table"):
     """Columns of a table as a float64 array of shape (N, len(columns)); empty cells become NaN.
 
-    Raises ValueError naming the source, row, column and value of the first cell that is not a number.
+    Raises ValueError naming the source, CSV line, data row, column and value of the first cell that is not
+    a number.
     """
     raw = table.loc[:, list(columns)]
     values = raw.apply(pd.to_numeric, errors="coerce")
     bad = (values.isna() & raw.notna()).to_numpy()
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise ValueError(f"{source}: row {row}, column {columns[col]!r}: {raw.iat[row, col]!r} "
+        raise ValueError(f"{source}: {data_row(row)}, column {columns[col]!r}: {raw.iat[row, col]!r} "
                          "is not a number")
     return values.to_numpy(dtype=np.float64)
 
@@ -126,14 +132,14 @@ def split_table(table, source="table", require_label=True):
     labels = None
     if "label" in table.columns:
         if table["label"].isna().any():
-            raise ValueError(f"{source}: row {int(np.flatnonzero(table['label'].isna())[0])} has no label")
+            raise ValueError(f"{source}: {data_row(np.flatnonzero(table['label'].isna())[0])} has no label")
         labels = table["label"].astype(str).to_numpy(dtype=object)
     elif require_label:
         check_label_column(table, source)
     meta = table.loc[:, [c for c in META_COLUMNS if c in table.columns]].reset_index(drop=True)
     for name in ("subject", "sequence"):
         if name in meta.columns and meta[name].isna().any():
-            raise ValueError(f"{source}: row {int(np.flatnonzero(meta[name].isna())[0])} has no {name}")
+            raise ValueError(f"{source}: {data_row(np.flatnonzero(meta[name].isna())[0])} has no {name}")
     return clean_keypoints(values), labels, meta
 
 

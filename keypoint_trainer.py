@@ -24,12 +24,12 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from atomic import atomic_open
-from data_utils import load_mds189, normalize_poses
+from data_utils import has_body, load_mds189, normalize_poses
+from experiments import train_fc
 from fc_net import FullyConnectedNet
 from mds189_constants import MOVEMENTS
 from reports import per_class_accuracy, plot_confusion_matrix, save_figure, write_table
 from skeletons import keep_skeleton_joints
-from solver import Solver
 from visualize import plot_training_curves
 
 MODEL_FORMAT = "mds189-keypoint-fc/1"
@@ -161,20 +161,12 @@ def split_poses(poses, val_fraction=0.25, seed=0, pseudo_clips=0):
     return np.sort(train_idx), np.sort(val_idx), clips, "random stratified frames (may leak)"
 
 
-def _has_body(X):
-    """Rows with at least two distinct visible joints (the others have no position or scale)."""
-    P = X.reshape(len(X), -1, 3)
-    vis = P[:, :, 2] > 0
-    lo = np.where(vis[..., None], P[:, :, :2], np.inf).min(axis=1)
-    hi = np.where(vis[..., None], P[:, :, :2], -np.inf).max(axis=1)
-    return (vis.sum(axis=1) >= 2) & ((hi - lo).max(axis=1) > 0)
-
-
 def pose_features(X, mean=None, std=None):
     """Features of poses: normalize_poses (body-centred, body-scaled; missing joints zero), standardised.
 
-    Poses with fewer than two distinct visible joints cannot be normalised: their features are zero
-    before standardisation (they are still classified, never dropped or crashed on).
+    Poses without a body (``data_utils.has_body``: fewer than two distinct visible joints) cannot be
+    normalised: their features are zero before standardisation (they are still classified, never
+    dropped or crashed on).
 
     Inputs:
     - X: array of shape (N, 75), BODY_25 keypoints
@@ -185,8 +177,8 @@ def pose_features(X, mean=None, std=None):
     - mean, std: arrays of shape (75,) (constant features get std 1)
     """
     F = np.zeros((len(X), X.shape[1]))
-    has_body = _has_body(X)
-    F[has_body] = normalize_poses(X[has_body])
+    body = has_body(X)
+    F[body] = normalize_poses(X[body])
     if mean is None:
         mean, std = F.mean(axis=0), F.std(axis=0)
         std = np.where(std > 1e-8, std, 1.0)
@@ -241,8 +233,8 @@ class _Tee(io.TextIOBase):
             stream.flush()
 
 
-def train_fc(F_train, y_train, F_val, y_val, num_classes, config):
-    """Train a FullyConnectedNet with the Solver (best validation epoch restored, as in the course).
+def train_numpy_net(F_train, y_train, F_val, y_val, num_classes, config):
+    """Train a float32 FullyConnectedNet on features with ``experiments.train_fc`` and the config.
 
     Inputs:
     - F_train: array of shape (N, D); y_train: int array of shape (N,)
@@ -254,15 +246,14 @@ def train_fc(F_train, y_train, F_val, y_val, num_classes, config):
     """
     architecture = dict(hidden_dims=list(config.hidden), input_dim=F_train.shape[1], num_classes=num_classes,
                         reg=config.reg, weight_scale=config.weight_scale, dtype=np.float32, seed=config.seed)
-    model = FullyConnectedNet(**architecture)
-    data = {"X_train": F_train.astype(np.float32), "y_train": y_train,
-            "X_val": F_val.astype(np.float32), "y_val": y_val}
+    data = {"X_train": F_train, "y_train": y_train, "X_val": F_val, "y_val": y_val}
     iterations_per_epoch = max(len(y_train) // config.batch_size, 1)
-    solver = Solver(model, data, update_rule=config.update_rule, optim_config={"learning_rate": config.lr},
-                    lr_decay=config.lr_decay, batch_size=config.batch_size, num_epochs=config.epochs,
-                    print_every=iterations_per_epoch * max(config.epochs // 5, 1), seed=config.seed)
-    solver.train()
-    return architecture, model.params, solver
+    solver = train_fc(data, architecture["hidden_dims"], learning_rate=config.lr, lr_decay=config.lr_decay,
+                      batch_size=config.batch_size, weight_scale=config.weight_scale,
+                      num_epochs=config.epochs, update_rule=config.update_rule, reg=config.reg,
+                      seed=config.seed, num_classes=num_classes, dtype=np.float32,
+                      print_every=iterations_per_epoch * max(config.epochs // 5, 1))
+    return architecture, solver.model.params, solver
 
 
 def fit_baselines(F_train, y_train, config):
@@ -315,7 +306,7 @@ def compare_models(F_train, y_train, F_val, y_val, clips_val, num_classes, confi
     - architecture, params: the trained NumPy net; solver: its Solver (histories)
     """
     start = time.perf_counter()
-    architecture, params, solver = train_fc(F_train, y_train, F_val, y_val, num_classes, config)
+    architecture, params, solver = train_numpy_net(F_train, y_train, F_val, y_val, num_classes, config)
     seconds = time.perf_counter() - start
     pred = scores_of(params, architecture, F_val).argmax(axis=1)
     train_acc = float(np.mean(scores_of(params, architecture, F_train).argmax(axis=1) == y_train))

@@ -3,8 +3,8 @@
 ``python -m mds189_check ROOT`` walks a data root and prints one line per problem, ``<path>: <what>``,
 then exits 1 if there was any error. Warnings (``warning: <path>: <what>``) flag what the real set is
 known to contain (keypoints outside the image, inconsistent metadata) and do not fail the check.
-The loaders (``data_utils.load_mds189``, the image datasets) call the same functions, so a broken
-data set fails there too with a message that names the file.
+The loaders (``data_utils.load_mds189``, the image datasets) call the same functions on what they
+read, so a data set broken there fails there too with a message that names the file.
 """
 
 import argparse
@@ -87,28 +87,39 @@ def check_keypoints(values, where, hand_labelled=True, size=None):
     return errors, warnings
 
 
-def _check_movement(data, where, movement):
+def _check_span(span, key, where, n, with_key):
+    """Problems of one frame span: integer f_start (<= f_key) <= f_end < number_frames n."""
+    fields = ("f_start", "f_end") + (("f_key",) if with_key else ())
+    if not isinstance(span, dict) or not all(_is_int(span.get(f)) for f in fields):
+        return [f"{where}: {key} needs integer {', '.join(fields)}"]
     errors = []
-    mv, meta, frames = data["movement"], data["metadata"], data["frames"]
+    if not 0 <= span["f_start"] <= span.get("f_key", span["f_start"]) <= span["f_end"]:
+        errors.append(f"{where}: {key} frames out of order: {span}")
+    if _is_int(n) and span["f_end"] >= n:
+        errors.append(f"{where}: {key}.f_end {span['f_end']} >= metadata.number_frames {n}")
+    return errors
+
+
+def _check_movement(mv, where, movement, n):
     if not isinstance(mv, dict) or mv.get("label") != movement:
         return [
             f"{where}: movement.label is {mv.get('label') if isinstance(mv, dict) else mv!r}, expected "
             f"{movement!r}"
         ]
+    errors = []
     if mv.get("bilateral") is not (movement not in UNILATERAL):
         errors.append(
             f"{where}: movement.bilateral is {mv.get('bilateral')!r}, expected {movement not in UNILATERAL}"
         )
-    n = meta.get("number_frames") if isinstance(meta, dict) else None
-    for key, span in [("movement", mv)] + [(f"frames.{s}", frames.get(s)) for s in ("left", "right")]:
-        fields = ("f_start", "f_end") + (("f_key",) if key != "movement" else ())
-        if not isinstance(span, dict) or not all(_is_int(span.get(f)) for f in fields):
-            errors.append(f"{where}: {key} needs integer {', '.join(fields)}")
-            continue
-        if not 0 <= span["f_start"] <= span.get("f_key", span["f_start"]) <= span["f_end"]:
-            errors.append(f"{where}: {key} frames out of order: {span}")
-        if _is_int(n) and span["f_end"] >= n:
-            errors.append(f"{where}: {key}.f_end {span['f_end']} >= metadata.number_frames {n}")
+    return errors + _check_span(mv, "movement", where, n, with_key=False)
+
+
+def _check_frames(frames, where, movement, n):
+    if not isinstance(frames, dict):
+        return [f"{where}: frames is not an object"]
+    errors = []
+    for side in ("left", "right"):
+        errors += _check_span(frames.get(side), f"frames.{side}", where, n, with_key=True)
     for side in ("left", "right"):
         key_side = side if movement in UNILATERAL else key_frame_sides(movement)[0]
         expected = f"key_frames/{movement}_{key_side}.jpg"
@@ -172,27 +183,39 @@ def _check_pseudo(raw, where):
     return errors
 
 
-def check_label_data(data, where, movement):
-    """Problems of one decoded labels/<movement>.json.
+def check_label_data(data, where, movement, keys=LABEL_KEYS):
+    """Problems of one decoded labels/<movement>.json, in the given top-level keys.
 
     ``gt_pose_dict`` (the labelling tool's raw export, unused by the loaders) only has to hold
     'left' and 'right'; clicks that are not lists of [x, y] pairs per BODY_25 joint are warnings.
 
+    Inputs:
+    - data: the decoded JSON; where: text naming it in messages (the file); movement: its movement
+    - keys: the keys to check, among LABEL_KEYS (a loader passes the ones it reads); metadata is always
+      checked, since spans and keypoints are checked against it
+
     Returns a tuple of lists of messages: (errors, warnings).
     """
+    unknown = sorted(set(keys) - set(LABEL_KEYS))
+    if unknown:
+        raise ValueError(f"unknown label keys {unknown}; expected some of {', '.join(LABEL_KEYS)}")
     if not isinstance(data, dict):
         return [f"{where}: expected a JSON object"], []
-    missing = [k for k in LABEL_KEYS if k not in data]
+    keys = [k for k in LABEL_KEYS if k in keys or k == "metadata"]
+    missing = [k for k in keys if k not in data]
     if missing:
         return [f"{where}: missing key{'s' * (len(missing) > 1)} {', '.join(missing)}"], []
     errors, warnings = _check_metadata(data["metadata"], where)
     if errors:
         return errors, warnings
-    size = (data["metadata"]["width"], data["metadata"]["height"])
-    if not isinstance(data["frames"], dict):
-        return [f"{where}: frames is not an object"], warnings
-    errors += _check_movement(data, where, movement)
+    size, n = (data["metadata"]["width"], data["metadata"]["height"]), data["metadata"]["number_frames"]
+    if "movement" in keys:
+        errors += _check_movement(data["movement"], where, movement, n)
+    if "frames" in keys:
+        errors += _check_frames(data["frames"], where, movement, n)
     for key in ("gt_pose", "gt_pose_align", "gt_pose_dict"):
+        if key not in keys:
+            continue
         if not isinstance(data[key], dict) or any(s not in data[key] for s in ("left", "right")):
             errors.append(f"{where}: {key} needs 'left' and 'right'")
             continue
@@ -204,7 +227,9 @@ def check_label_data(data, where, movement):
                     data[key][side], f"{where}: {key}.{side}", size=size if key == "gt_pose" else None
                 )
                 errors, warnings = errors + e, warnings + w
-    return errors + _check_pseudo(data["pseudo_gt_raw"], where), warnings
+    if "pseudo_gt_raw" in keys:
+        errors += _check_pseudo(data["pseudo_gt_raw"], where)
+    return errors, warnings
 
 
 def _check_clicks(clicks, where):
@@ -237,11 +262,19 @@ def load_json(path):
         return None, [f"{path}: not valid JSON: {e}"]
 
 
-def read_label_file(path):
-    """Decode and validate labels/<movement>.json; raises FormatError naming the file and every error."""
+def read_label_file(path, keys=LABEL_KEYS):
+    """Decode and validate labels/<movement>.json; raises FormatError naming the file and every error.
+
+    Inputs:
+    - path: the label file
+    - keys: the top-level keys whose errors fail the read (all by default; a loader passes the keys
+      it reads, so that faults elsewhere, e.g. in pseudo_gt_raw, do not block it)
+
+    Returns the decoded dict.
+    """
     data, errors = load_json(path)
     if not errors:
-        errors = check_label_data(data, str(path), Path(path).stem)[0]
+        errors = check_label_data(data, str(path), Path(path).stem, keys)[0]
     if errors:
         raise FormatError("\n".join(errors))
     return data

@@ -14,10 +14,10 @@ import numpy as np
 from mds189_constants import JOINT_INDEX, JOINTS
 
 SIDES = {"l": 1.0, "r": -1.0}  # sign of the subject's left along the body x axis
-LIMBS = ("arm", "fore", "thigh", "shank", "foot")
+SEGMENT_NAMES = ("arm", "fore", "thigh", "shank", "foot")  # the angled limb segments of POSE_KEYS
 POSE_KEYS = (
     ("pitch", "yaw", "trunk_flex", "trunk_side", "neck_flex")
-    + tuple(f"{s}_{limb}_{angle}" for s in SIDES for limb in LIMBS for angle in ("elev", "plane"))
+    + tuple(f"{s}_{seg}_{angle}" for s in SIDES for seg in SEGMENT_NAMES for angle in ("elev", "plane"))
     + ("l_foot_flat", "r_foot_flat")
 )
 
@@ -149,7 +149,7 @@ def joints_3d(body, pose, toe_out=8.0):
     }
     for s, sign in SIDES.items():
         S = s.upper()
-        a = {limb: direction(pose[f"{s}_{limb}_elev"], pose[f"{s}_{limb}_plane"], sign) for limb in LIMBS}
+        a = {seg: direction(pose[f"{s}_{seg}_elev"], pose[f"{s}_{seg}_plane"], sign) for seg in SEGMENT_NAMES}
         shoulder = neck + _apply(trunk, np.array([sign * body.shoulder_width / 2, -0.015 * body.height, 0]))
         elbow = shoulder + _apply(trunk, body.upper_arm * a["arm"])
         hip = np.broadcast_to([sign * body.hip_width / 2, 0.0, 0.0], shape + (3,))

@@ -8,7 +8,7 @@ import pytest
 from scipy.spatial import procrustes as scipy_procrustes
 
 import mds189_check
-from data_utils import load_mds189, normalize_poses, procrustes_align, split_subjects
+from data_utils import has_body, load_mds189, normalize_poses, procrustes_align, split_subjects
 from mds189_constants import JOINT_INDEX, MOVEMENTS
 
 
@@ -84,6 +84,27 @@ def test_normalize_rejects_poses_without_a_scale(points, message):
     good = pose_from({"Neck": (0, 0, 1), "MidHip": (0, 1, 1)})
     with pytest.raises(ValueError, match=message):
         normalize_poses(np.stack([good, pose_from(points)]))
+
+
+def test_has_body_marks_exactly_the_poses_normalize_accepts():
+    poses = np.stack([
+        pose_from({"Neck": (0, 0, 1), "MidHip": (0, 1, 1)}),             # a torso
+        pose_from({}),                                                   # nothing visible
+        pose_from({"Nose": (5, 5, 1)}),                                  # one joint
+        pose_from({"Nose": (5, 5, 1), "Neck": (5, 5, 1)}),               # two joints, one place
+        pose_from({"Nose": (5, 5, 1), "Neck": (5, 5 + 1e-10, 1)}),       # 1e-10 apart: scale 5e-11
+        pose_from({"RKnee": (1, 2, 0.3), "RAnkle": (1, 3, 0.1)}),        # legs only: spread 0.5
+        pose_from({"Nose": (5, 5, 1), "LEye": (6, 5, 0)}),               # the second joint is unseen
+    ])
+    np.testing.assert_array_equal(has_body(poses), [True, False, False, False, False, True, False])
+    for pose, ok in zip(poses, has_body(poses), strict=True):
+        if ok:
+            assert np.isfinite(normalize_poses(pose[None])).all()
+        else:
+            with pytest.raises(ValueError, match="row 0 has"):
+                normalize_poses(pose[None])
+    with pytest.raises(ValueError, match="row 0 holds NaN"):
+        has_body(np.full((1, 75), np.nan))
 
 
 def test_normalize_rejects_nan_and_bad_shapes():

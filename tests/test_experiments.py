@@ -46,6 +46,19 @@ def test_train_fc_learns_and_is_reproducible(clusters):
     assert predictions.shape == (80,)
     assert np.mean(predictions == clusters["y_val"]) == a.check_accuracy(clusters["X_val"], clusters["y_val"])
 
+def test_train_fc_takes_the_class_count_dtype_and_printing_of_the_keypoint_trainer(clusters, capsys):
+    three = {**clusters, "y_train": clusters["y_train"] % 3, "y_val": clusters["y_val"] % 3}
+    solver = experiments.train_fc(three, [20], learning_rate=1e-2, num_epochs=2, seed=3, num_classes=3,
+                                  dtype=np.float32, print_every=1)
+    assert solver.model.params["W2"].shape == (20, 3)
+    assert {p.dtype for p in solver.model.params.values()} == {np.dtype(np.float32)}
+    assert "(Iteration 1 / 4) loss:" in capsys.readouterr().out
+    experiments.train_fc(three, [20], num_epochs=1, num_classes=3)
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match=r"y_train'\]\[\d+\] = \d is outside 0..2"):
+        experiments.train_fc(clusters, [20], num_epochs=1, num_classes=3)
+
+
 
 def test_hyperparameter_search_tries_distinct_points_and_sorts_by_validation_accuracy(clusters):
     space = {"learning_rate": [1e-2, 1e-5], "lr_decay": [0.9, 1.0], "batch_size": [32],

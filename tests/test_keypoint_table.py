@@ -85,6 +85,16 @@ def test_nan_coordinates_in_file_are_missing_joints(tmp_path):
     assert X[0, 23] > 0
 
 
+def test_a_bad_cell_is_reported_at_its_line_of_the_csv_file(tmp_path):
+    table = make_table(_poses(4), labels=["a", "b", "c", "d"]).astype({"Neck_c": object})
+    table.loc[2, "Neck_c"] = "high"
+    table.to_csv(tmp_path / "t.csv", index=False)
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert [i + 1 for i, line in enumerate(lines) if ",high," in line] == [4]
+    with pytest.raises(ValueError, match="t.csv: line 4, data row 2, column 'Neck_c': 'high'"):
+        read_keypoint_table(tmp_path / "t.csv")
+
+
 def test_errors_name_the_problem(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such keypoint table: .*nope.csv"):
         read_keypoint_table(tmp_path / "nope.csv")
@@ -99,12 +109,16 @@ def test_errors_name_the_problem(tmp_path):
         split_table(table.drop(columns="LWrist_c"), source="mine.csv")
     bad = table.astype({"RKnee_y": object})
     bad.loc[1, "RKnee_y"] = "oops"
-    with pytest.raises(ValueError, match="mine.csv: row 1, column 'RKnee_y': 'oops' is not a number"):
+    with pytest.raises(ValueError,
+                       match="mine.csv: line 3, data row 1, column 'RKnee_y': 'oops' is not a number"):
         split_table(bad, source="mine.csv")
     no_label = table.copy()
     no_label.loc[0, "label"] = None
-    with pytest.raises(ValueError, match="row 0 has no label"):
+    with pytest.raises(ValueError, match="line 2, data row 0 has no label"):
         split_table(no_label)
+    no_subject = make_table(_poses(3), labels=["a", "b", "c"], subject=["s1", "s2", None])
+    with pytest.raises(ValueError, match="line 4, data row 2 has no subject"):
+        split_table(no_subject)
     with pytest.raises(ValueError, match=r"shape \(N, 75\)"):
         make_table(np.zeros((2, 74)))
     with pytest.raises(ValueError, match="'label' has 1 values for 2 poses"):

@@ -81,10 +81,13 @@ def test_pose_features_are_standardised_and_survive_empty_poses():
     X, *_ = synthetic_poses(subjects=2)
     X[0, 2::3] = 0     # no joint visible
     X[1, 5::3] = 0     # only the nose: one joint, no scale
+    X[3, 2::3] = 0     # two joints 1e-10 apart: distinct, but no usable scale (data_utils.has_body)
+    X[3, :6] = [5.0, 5.0, 1.0, 5.0, 5.0 + 1e-10, 1.0]
     F, mean, std = pose_features(X)
     np.testing.assert_allclose(F.mean(axis=0), 0, atol=1e-9)
     assert F.shape == (len(X), 75) and np.isfinite(F).all()
     np.testing.assert_allclose(F[0], -mean / std)  # zero features before standardisation
+    np.testing.assert_allclose(F[3], -mean / std)
     # Position and scale of a pose do not matter; the statistics are reused, not refitted.
     moved = X[2:3].copy()
     moved[:, 0::3], moved[:, 1::3] = 3 * moved[:, 0::3] + 50, 3 * moved[:, 1::3] - 20

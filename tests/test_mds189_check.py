@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 import mds189_check
@@ -161,3 +162,44 @@ def test_an_unexpected_gt_pose_dict_format_warns_but_never_blocks_loading(broken
     assert load_mds189(broken)[0].shape == (64, 75)
     edit_json(path, lambda d: d["gt_pose_dict"].pop("right"))
     assert errors_of(broken) == [f"{path}: gt_pose_dict needs 'left' and 'right'"]
+
+
+def test_faults_in_keys_the_loader_does_not_read_are_reported_but_do_not_block_loading(broken, capsys):
+    clean = load_mds189(broken)
+    labels = broken / "trainval/002/labels"
+    edit_json(labels / "reach.json", lambda d: d["pseudo_gt_raw"].pop("bbox"))
+    edit_json(labels / "squat.json", lambda d: d["frames"]["left"].update(f_key=-5))
+    edit_json(labels / "lunge.json", lambda d: d.pop("gt_pose_dict"))
+    for got, expected in zip(load_mds189(broken), clean, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert errors_of(broken) == [
+        f"{labels}/reach.json: pseudo_gt_raw needs frames, num_people, 2d_keypoints and bbox",
+        f"{labels}/squat.json: frames.left frames out of order: "
+        f"{json.loads((labels / 'squat.json').read_text())['frames']['left']}",
+        f"{labels}/lunge.json: missing key gt_pose_dict",
+    ]
+    assert mds189_check.main([str(broken), "--no-images"]) == 1
+    assert "reach.json: pseudo_gt_raw needs" in capsys.readouterr().out
+    with pytest.raises(mds189_check.FormatError, match="pseudo_gt_raw needs frames"):
+        mds189_check.read_label_file(labels / "reach.json")  # all keys by default
+    assert "gt_pose" in mds189_check.read_label_file(labels / "reach.json", keys=("gt_pose", "metadata"))
+    with pytest.raises(ValueError, match=r"unknown label keys \['gt_poses'\]"):
+        mds189_check.read_label_file(labels / "reach.json", keys=("gt_poses",))
+
+
+def test_faults_in_keys_the_loader_reads_still_block_it(broken):
+    path = broken / "trainval/001/labels/inline.json"
+    edit_json(path, lambda d: d["movement"].update(label="lunge", f_end=-1))
+    with pytest.raises(mds189_check.FormatError,
+                       match=r"inline.json: movement.label is 'lunge', expected 'inline'"):
+        load_mds189(broken)
+    edit_json(path, lambda d: d["movement"].update(label="inline"))
+    with pytest.raises(mds189_check.FormatError, match=r"inline.json: movement frames out of order"):
+        load_mds189(broken)
+    edit_json(path, lambda d: d["movement"].update(f_end=d["metadata"]["number_frames"] + 5))
+    with pytest.raises(mds189_check.FormatError,
+                       match=r"inline.json: movement.f_end \d+ >= metadata.number_frames"):
+        load_mds189(broken)
+    edit_json(path, lambda d: d.pop("gt_pose_align"))
+    with pytest.raises(mds189_check.FormatError, match="inline.json: missing key gt_pose_align"):
+        load_mds189(broken)
