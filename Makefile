@@ -36,6 +36,7 @@ demo: venv sample
 	@echo "== demo: done; outputs are under $(RUNS)/ (summary: $(RUNS)/compare/, submission: $(RUNS)/cnn_video/submission.csv) =="
 
 test: venv
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
 lint: venv
