@@ -27,8 +27,8 @@ demo: venv sample
 	@echo "== 1/3 NumPy FullyConnectedNet on real BODY_25 poses (body25_posekit) =="
 	$(PY) -m mds189_cli train-keypoints --table data/body25_posekit/samples.csv.gz --skeleton body25 --pseudo-clips 50 --out $(RUNS)/posekit_fc
 	@echo "== 2/3 NumPy FullyConnectedNet on MDS189 sample key-frame poses: raw, then aligned =="
-	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --out $(RUNS)/mds189_fc_raw
-	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --aligned --out $(RUNS)/mds189_fc_aligned
+	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --epochs 150 --lr-decay 0.98 --out $(RUNS)/mds189_fc_raw
+	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --aligned --epochs 150 --lr-decay 0.98 --out $(RUNS)/mds189_fc_aligned
 	@echo "== 3/3 PyTorch CNNs: key frames, then video frames (+ Kaggle submission), then the comparison =="
 	$(PY) problem4/train.py --data-root $(SAMPLE) --frames key --model deep --image-size 96 --epochs 15 --batch-size 32 --lr 3e-3 --log-interval 5 --output-dir $(RUNS)/cnn_key --cache-dir $(CACHE)
 	$(PY) problem4/train.py --data-root $(SAMPLE) --frames video --model deep --image-size 96 --epochs 4 --batch-size 64 --lr 3e-3 --log-interval 10 --val-interval 50 --output-dir $(RUNS)/cnn_video --cache-dir $(CACHE) --predict
