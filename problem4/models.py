@@ -56,7 +56,7 @@ class DeepCNN(nn.Module):
     its full-resolution layers.
     """
 
-    def __init__(self, num_classes=NUM_CLASSES, width=16, dropout=0.3):
+    def __init__(self, num_classes=NUM_CLASSES, width=16, dropout=0.1):
         super().__init__()
         w = width
         self.features = nn.Sequential(

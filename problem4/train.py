@@ -49,7 +49,7 @@ def get_args_parser(add_help=True):
     parser.add_argument("--model", choices=list(MODELS), default="deep", help="architecture (default deep)")
     parser.add_argument("--epochs", type=int, default=10, help="number of epochs (default 10)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per step and process (default 64)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="initial learning rate (default 2e-3)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (default 1e-3)")
     parser.add_argument(
         "--optimizer",
         choices=["adamw", "adam", "sgd"],
