@@ -26,11 +26,11 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from atomic import atomic_open
+from mds189_check import resolve
 from mds189_constants import class_index
 
 UNKNOWN = -1  # target of the test frames' placeholder label
 PLACEHOLDER = "label"
-REROOT_ANCHORS = ("trainval", "test_kaggle_frames")
 LABEL_FILES = {
     ("key", "train"): "keyframe_data_train.txt",
     ("key", "val"): "keyframe_data_val.txt",
@@ -81,20 +81,6 @@ def read_label_file(label_file):
     return paths, labels, targets, lines
 
 
-def resolve_image_path(path, data_root):
-    """Where a listed image path points: relative to ``data_root``, or absolute (re-rooted if missing)."""
-    path = Path(path)
-    if not path.is_absolute():
-        return Path(data_root) / path
-    if path.exists():
-        return path
-    parts = path.parts
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in REROOT_ANCHORS:
-            return Path(data_root).joinpath(*parts[i:])
-    return path
-
-
 def load_rgb(path, size=None):
     """Decode an image as RGB with its EXIF orientation applied, optionally resized.
 
@@ -140,7 +126,7 @@ class Mds189(Dataset):
     def __init__(self, label_file, data_root, transform=None, size=None):
         self.label_file, self.data_root = Path(label_file), Path(data_root)
         self.listed, self.labels, self.targets, self.lines = read_label_file(label_file)
-        self.paths = [resolve_image_path(p, data_root) for p in self.listed]
+        self.paths = [resolve(data_root, p) for p in self.listed]
         self.transform = transform
         self.size = tuple(size) if size is not None else None
         self.images = None  # uint8 tensor (N, 3, H, W) once cached
@@ -179,16 +165,27 @@ class Mds189(Dataset):
         return subset
 
     def cache_file_name(self):
-        """A file name that changes with the list of images and the size (for ``cache_images``)."""
-        key = hashlib.sha1(("\n".join(map(str, self.paths)) + f"\n{self.size}").encode()).hexdigest()[:12]
+        """A file name that changes with the images (path, byte size, modification time) and the size.
+
+        A regenerated or edited image changes its size or time, so a stale cache is never reused.
+        A missing image keeps the cache key computable; decoding it later raises the usual error.
+        """
+        stamps = []
+        for path in self.paths:
+            try:
+                stat = path.stat()
+                stamps.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+            except OSError:
+                stamps.append(f"{path}:missing")
+        key = hashlib.sha1(("\n".join(stamps) + f"\n{self.size}").encode()).hexdigest()[:12]
         return f"{self.label_file.stem}_{self.size[0]}x{self.size[1]}_{key}.pt"
 
     def cache_images(self, cache_dir=None, num_workers=0):
         """Decode and resize every image once and keep them in memory (``size`` must be set).
 
         Inputs:
-        - cache_dir: folder to keep the decoded images in (reused when the same list and size come
-          again; delete it when the images change on disk), or None for memory only
+        - cache_dir: folder to keep the decoded images in (reused while the same images, unchanged on
+          disk, come again at the same size), or None for memory only
         - num_workers: DataLoader workers that decode in parallel
 
         Returns self.

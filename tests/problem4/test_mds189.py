@@ -1,4 +1,5 @@
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from torch.utils.data import DataLoader
 
 from mds189_constants import KEY_FRAME_LABELS, MOVEMENTS
 from problem4 import mds189
-from problem4.mds189 import UNKNOWN, Mds189, find_bad_images, load_rgb, read_label_file, resolve_image_path
+from problem4.mds189 import UNKNOWN, Mds189, find_bad_images, load_rgb, read_label_file
 
 
 def write_image(path, mode="RGB", size=(12, 20), color=(200, 30, 30), **save_kwargs):
@@ -60,18 +61,26 @@ def test_empty_label_file(tmp_path):
 def test_path_resolution(tmp_path):
     root = tmp_path / "root"
     existing = write_image(tmp_path / "elsewhere" / "a.jpg")
-    assert (
-        resolve_image_path("trainval/000/frames/reach/0000.jpg", root)
-        == root / "trainval/000/frames/reach/0000.jpg"
-    )
-    assert resolve_image_path(str(existing), root) == existing
-    foreign = "/Users/someone/hw6_mds189/trainval/007/key_frames_resized/squat_both.jpg"
-    assert resolve_image_path(foreign, root) == root / "trainval/007/key_frames_resized/squat_both.jpg"
-    assert (
-        resolve_image_path("/data/x/test_kaggle_frames/0042.jpg", root)
-        == root / "test_kaggle_frames/0042.jpg"
-    )
-    assert str(resolve_image_path("/nowhere/a.jpg", root)) == "/nowhere/a.jpg"
+    listed = {
+        "trainval/000/frames/reach/0000.jpg": root / "trainval/000/frames/reach/0000.jpg",
+        str(existing): existing,
+        "/Users/someone/hw6_mds189/trainval/007/key_frames_resized/squat_both.jpg":
+            root / "trainval/007/key_frames_resized/squat_both.jpg",
+        "/data/x/test_kaggle_frames/0042.jpg": root / "test_kaggle_frames/0042.jpg",
+        "/nowhere/a.jpg": Path("/nowhere/a.jpg"),
+    }
+    label_file = write_labels(tmp_path / "l.txt", [f"{path},reach" for path in listed])
+    assert Mds189(label_file, root).paths == list(listed.values())
+
+
+def test_cache_file_name_changes_when_an_image_changes_on_disk(tmp_path):
+    image = write_image(tmp_path / "trainval/000/frames/reach/0000.jpg")
+    dataset = Mds189(write_labels(tmp_path / "l.txt", ["trainval/000/frames/reach/0000.jpg,reach"]),
+                     tmp_path, size=(8, 4))
+    before = dataset.cache_file_name()
+    assert dataset.cache_file_name() == before
+    write_image(image, color=(0, 0, 0), size=(14, 20))
+    assert dataset.cache_file_name() != before
 
 
 def test_dataset_reads_relative_and_foreign_absolute_paths(tmp_path):
@@ -153,7 +162,7 @@ def test_exif_orientation_6_is_applied(tmp_path):
     assert image[0, 1, -2] > 200 and image[0, 1, 1] < 60  # top-left moved to the top-right
 
 
-def test_resize_and_cache_round_trip(tmp_path):
+def test_resize_and_cache_round_trip(tmp_path, monkeypatch):
     for i in range(5):
         write_image(tmp_path / f"{i}.jpg", size=(40, 80), color=(40 * i, 10, 200))
     label_file = write_labels(tmp_path / "l.txt", [f"{i}.jpg,{MOVEMENTS[i]}" for i in range(5)])
@@ -162,9 +171,13 @@ def test_resize_and_cache_round_trip(tmp_path):
     assert cached.images.shape == (5, 3, 16, 8)
     for i in range(5):
         assert torch.equal(plain[i][0], cached[i][0]) and plain[i][1] == cached[i][1]
-    (tmp_path / "3.jpg").unlink()  # a second dataset must read the cache file, not the images
-    again = Mds189(label_file, tmp_path, size=(16, 8)).cache_images(tmp_path / "cache")
+    with monkeypatch.context() as patch:  # a second dataset must read the cache file, not the images
+        patch.setattr(mds189, "load_rgb", lambda *args, **kwargs: pytest.fail("decoded despite the cache"))
+        again = Mds189(label_file, tmp_path, size=(16, 8)).cache_images(tmp_path / "cache")
     assert torch.equal(again.images, cached.images)
+    (tmp_path / "3.jpg").unlink()  # a changed data set must not be served from a stale cache
+    with pytest.raises(FileNotFoundError, match="3.jpg"):
+        Mds189(label_file, tmp_path, size=(16, 8)).cache_images(tmp_path / "cache")
     with pytest.raises(ValueError, match="needs a fixed image size"):
         Mds189(label_file, tmp_path).cache_images()
 
