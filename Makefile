@@ -18,8 +18,9 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-$(SAMPLE)/README.md: | $(VENV)/.installed
-	$(PY) -m mds189_sample --out $(SAMPLE) --subjects 60 --seed 0
+# Rebuilt when the generator changes (the README is written last: it marks a finished build).
+$(SAMPLE)/README.md: $(wildcard mds189_sample/*.py) | $(VENV)/.installed
+	$(PY) -m mds189_sample --out $(SAMPLE) --subjects 60 --seed 0 --overwrite
 
 sample: $(SAMPLE)/README.md
 
