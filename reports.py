@@ -58,6 +58,13 @@ def write_table(table, path_stem, floatfmt=".3f"):
     return csv_path, md_path
 
 
+def print_table(table, path_stem=None, floatfmt=".2f"):
+    """Print a DataFrame as Markdown; with path_stem, also write it as CSV and Markdown (write_table)."""
+    print(table.to_markdown(index=False, floatfmt=floatfmt))
+    if path_stem:
+        write_table(table, path_stem, floatfmt=floatfmt)
+
+
 def save_figure(fig, path, dpi=120):
     """Save a matplotlib figure as PNG atomically and close it."""
     buf = io.BytesIO()

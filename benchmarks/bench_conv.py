@@ -30,6 +30,7 @@ from layers import (
     max_pool_forward_fast,
     max_pool_forward_naive,
 )
+from reports import print_table
 
 # (N, C, H, W, F, HH, WW, stride, pad); the first one is small enough for the naive layer.
 CONV_SHAPES = [
@@ -134,11 +135,7 @@ def main(args):
                      "torch ms": ms["torch"], "naive ms": ms["naive"],
                      "fast/torch": ms["fast"] / ms["torch"], "naive/fast": ms["naive"] / ms["fast"]})
     table = pd.DataFrame(rows)
-    print(table.to_markdown(index=False, floatfmt=".2f"))
-    if args.out:
-        from reports import write_table  # imported only when needed: it loads matplotlib
-
-        write_table(table, args.out, floatfmt=".2f")
+    print_table(table, args.out)
 
 
 if __name__ == "__main__":

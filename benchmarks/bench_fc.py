@@ -34,6 +34,7 @@ import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from fc_net import FullyConnectedNet
+from reports import print_table
 from solver import Solver
 
 INPUT_DIM, HIDDEN_DIMS, NUM_CLASSES = 75, [160, 40], 8
@@ -171,11 +172,7 @@ def main(args):
                          **{f"{a}/{b}": (rates[a] / rates[b]).median()
                             for a, b in [("solver", "fused"), ("solver", "torch"), ("fused", "torch")]}})
     table = pd.DataFrame(rows)
-    print(table.to_markdown(index=False, floatfmt=".2f"))
-    if args.out:
-        from reports import write_table  # imported only when needed: it loads matplotlib
-
-        write_table(table, args.out, floatfmt=".2f")
+    print_table(table, args.out)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,15 @@ def test_write_table_writes_csv_and_markdown(tmp_path):
     assert md[0].split("|")[1].strip() == "class" and len(md) == 2 + len(table)
 
 
+def test_print_table_prints_markdown_and_writes_only_when_asked(tmp_path, capsys):
+    table = reports.per_class_accuracy([0, 1, 2], [0, 1, 1], NAMES)
+    reports.print_table(table)
+    assert capsys.readouterr().out.splitlines()[0].split("|")[1].strip() == "class"
+    assert list(tmp_path.iterdir()) == []
+    reports.print_table(table, tmp_path / "acc")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acc.csv", "acc.md"]
+
+
 def test_confusion_matrix_rows_are_normalised_and_png_written(tmp_path):
     path = tmp_path / "cm.png"
     cm = reports.plot_confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], NAMES, path)
