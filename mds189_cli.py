@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from cli_errors import report_errors
 from keypoint_table import make_table, write_table_csv
 from skeletons import SKELETONS, load_keypoints
 
@@ -131,14 +132,7 @@ COMMANDS = {"train-keypoints": train_keypoints, "predict-keypoints": predict_key
 def main(argv=None):
     """Run one command; bad input exits with status 1 and one line naming the problem."""
     args = build_parser().parse_args(argv)
-    try:
-        COMMANDS[args.command](args)
-    except (ValueError, OSError) as err:  # OSError: unreadable input, unwritable output
-        problems = str(err).splitlines() or [repr(err)]  # a FormatError lists one problem per line
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        print(f"mds189_cli {args.command}: error: {problems[0]}{more}", file=sys.stderr)
-        return 1
-    return 0
+    return report_errors(f"mds189_cli {args.command}", COMMANDS[args.command], args)
 
 
 if __name__ == "__main__":

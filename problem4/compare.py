@@ -9,18 +9,26 @@ accuracy on its own validation set (key frames for the key-frame model), read fr
 """
 
 import argparse
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import reports
+from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
 from problem4.distributed import DistInfo
 from problem4.presets import input_shape
 from problem4.train import eval_loader, evaluate, load_checkpoint, load_dataset, model_from_checkpoint
 
 COLUMNS = ["model", *MOVEMENTS, "overall"]
+THUMBNAIL = (16, 8)  # (H, W) of the baseline's grey thumbnails
 
 
 def accuracy_row(name, table):
@@ -37,7 +45,8 @@ def compare(run_dirs, args):
     """Evaluate each run's best checkpoint on the video-frame validation set.
 
     Returns a tuple of:
-    - on_video: DataFrame, one row per run, columns ``COLUMNS`` (accuracy on video-frame validation)
+    - on_video: DataFrame, one row per run and then, with ``args.baselines``, the two baselines (on
+      images of the last run's size), columns ``COLUMNS`` (accuracy on video-frame validation)
     - own_val: DataFrame, the same rows from each run's own accuracy.csv
     """
     device = torch.device(
@@ -60,7 +69,34 @@ def compare(run_dirs, args):
         own_val.append(
             accuracy_row(f"{run_name(ckpt)} on {ckpt['frames']}-frame val", pd.read_csv(run / "accuracy.csv"))
         )
+    if args.baselines:
+        train_set = load_dataset(args, "video", "train", dataset.size, info)
+        on_video += baseline_rows(train_set, dataset)
     return pd.DataFrame(on_video, columns=COLUMNS), pd.DataFrame(own_val, columns=COLUMNS)
+
+
+def thumbnails(dataset):
+    """Grey 16x8 thumbnails of a cached dataset's images as features, float64 of shape (N, 128)."""
+    grey = dataset.images.float().mean(dim=1, keepdim=True)  # (N, 1, H, W)
+    return F.adaptive_avg_pool2d(grey, THUMBNAIL).flatten(1).double().numpy()
+
+
+def baseline_rows(train_set, val_set):
+    """Accuracy rows of the majority class and of logistic regression on thumbnails (train -> val).
+
+    Inputs:
+    - train_set, val_set: Mds189 datasets of the video frames with cached images (3, H, W)
+    """
+    y_train, y_val = np.asarray(train_set.targets), np.asarray(val_set.targets)
+    majority = np.bincount(y_train, minlength=len(MOVEMENTS)).argmax()
+    logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    logistic.fit(thumbnails(train_set), y_train)
+    predictions = {
+        f"majority class ({MOVEMENTS[majority]})": np.full_like(y_val, majority),
+        "logistic regression on 16x8 grey thumbnails": logistic.predict(thumbnails(val_set)),
+    }
+    return [accuracy_row(name, reports.per_class_accuracy(y_val, y_pred, MOVEMENTS))
+            for name, y_pred in predictions.items()]
 
 
 def get_args_parser():
@@ -78,6 +114,12 @@ def get_args_parser():
         "--cache-dir", type=Path, default=None, help="decoded-image cache of train.py, if any"
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    parser.add_argument(
+        "--baselines",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="add the majority-class and thumbnail logistic-regression rows (default on)",
+    )
     parser.set_defaults(cache=True, seed=0)
     return parser
 
@@ -94,4 +136,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(report_errors("problem4.compare", main))

@@ -8,7 +8,8 @@ and accuracy every --val-interval steps and at each epoch end), loss_curves.png,
 (per movement and overall, of the best checkpoint), confusion_matrix.png, errors.png (misclassified
 validation frames), checkpoint_best.pt, checkpoint_last.pt, norm_stats.json, metrics.json and, with
 --predict, submission.csv. Only rank 0 writes. Checkpoints hold the unwrapped model, so they load the
-same in one process or many.
+same in one process or many. Bad input (a missing file, a corrupt image, an unknown label) stops the
+program with one line on stderr that names it, and exit status 1.
 """
 
 import argparse
@@ -16,6 +17,7 @@ import contextlib
 import json
 import os
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from tqdm import tqdm
 
 import reports
 from atomic import atomic_open
+from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
 from problem4 import distributed
 from problem4.cnn_reports import plot_error_gallery, plot_loss_curves, write_submission
@@ -601,4 +604,4 @@ def predict_test(args, model, shape, device, info, state, out, fmt_file):
 
 
 if __name__ == "__main__":
-    main(get_args_parser().parse_args())
+    sys.exit(report_errors("train.py", main, get_args_parser().parse_args()))

@@ -1,9 +1,17 @@
 """End-to-end runs of problem4/train.py on the hand-made tiny sample (a few seconds each)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from problem4 import train
+from mds189_constants import MOVEMENTS
+from problem4 import compare, train
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def parse(root, out, *extra):
@@ -116,3 +124,44 @@ def test_bad_arguments(tiny_root, tmp_path):
         train.main(parse(tiny_root, tmp_path, "--predict", "--submission-format", str(tmp_path / "nope.csv")))
     with pytest.raises(FileNotFoundError, match="checkpoint not found"):
         train.main(parse(tiny_root, tmp_path, "--resume", str(tmp_path / "nope.pt")))
+
+
+def test_compare_puts_runs_beside_baselines(full_run, tiny_root, tmp_path):
+    out, _ = full_run
+    compare.main([str(out), "--data-root", str(tiny_root), "--out", str(tmp_path)])
+    table = pd.read_csv(tmp_path / "comparison.csv")
+    assert list(table.columns) == compare.COLUMNS
+    assert list(table["model"]) == [
+        "key-frame model (deep)",
+        "majority class (reach)",  # a tie of 6 training frames per movement: the first class wins
+        "logistic regression on 16x8 grey thumbnails",
+    ]
+    assert table.loc[1, MOVEMENTS].tolist() == [1.0] + [0.0] * 7 and table.loc[1, "overall"] == 2 / 16
+    assert table.loc[2, "overall"] > 0.8  # the tiny sample's movement is a bar's height: thumbnails see it
+    own = pd.read_csv(tmp_path / "comparison_own_val.csv")
+    accuracy = pd.read_csv(out / "accuracy.csv").set_index("class")["accuracy"]
+    assert own.loc[0, [*MOVEMENTS, "overall"]].tolist() == pytest.approx(accuracy.tolist(), nan_ok=True)
+    plain = tmp_path / "plain"
+    compare.main([str(out), "--data-root", str(tiny_root), "--out", str(plain), "--no-baselines"])
+    assert len(pd.read_csv(plain / "comparison.csv")) == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["problem4/train.py", "--data-root", "{missing}", "--output-dir", "{tmp}/run"],
+     "No such file or directory"),
+    (["-m", "problem4.compare", "{tmp}", "--data-root", "{root}", "--out", "{tmp}/cmp"],
+     "checkpoint not found"),
+])
+def test_command_lines_report_bad_input_in_one_line(tiny_root, tmp_path, argv, message):
+    fill = {"missing": tmp_path / "no_such_root", "tmp": tmp_path, "root": tiny_root}
+    done = subprocess.run(
+        [sys.executable, *(a.format(**fill) for a in argv)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "error:" in lines[0] and message in lines[0], done.stderr
