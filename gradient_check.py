@@ -60,11 +60,16 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
 
     Returns:
     - grad: Numerical gradient of sum(f(x) * df) at x, of the same shape as x
+
+    A df whose shape is not that of f(x) raises ValueError (broadcasting would hide the mistake).
     """
     _check_float(x, "eval_numerical_gradient_array")
     grad = np.zeros_like(x)
     for ix in np.ndindex(x.shape):
         pos, neg = _probe(f, x, ix, h)
+        if pos.shape != np.shape(df):
+            raise ValueError(f"eval_numerical_gradient_array: df has shape {np.shape(df)} but f(x) has "
+                             f"{pos.shape}")
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
     return grad
 

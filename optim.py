@@ -1,32 +1,43 @@
 """First-order update rules, each with the signature update(w, dw, config=None) -> (next_w, config).
 
 - w: A numpy array giving the current weights.
-- dw: A numpy array of the same shape as w giving the gradient of the loss with respect to w.
+- dw: A numpy array of the same shape (and dtype) as w giving the gradient of the loss with respect to w.
 - config: A dictionary of hyperparameters (learning rate, decay rates, ...) that also holds the
   state the rule carries from one step to the next (velocity, caches, moments, step count).
-  Missing keys are filled with the defaults named in each docstring, and the state is created on
-  the first call. Pass the same config back on the next step.
+  Missing hyperparameters are filled with the defaults in DEFAULTS (also named in each docstring),
+  and the state is created on the first call. Pass the same config back on the next step.
 
-The rules never modify w, dw or the arrays they are given in config: they return a new next_w and
-store new state arrays in config. Every rule keeps the dtype of w.
+In place or not: the rules never modify w or dw, and return a new next_w. The state arrays in
+config (velocity, cache, m, v) belong to the config and ARE updated in place, step after step (a
+state array given in config must have w's shape; one of another dtype or type is first copied to
+w's dtype). Hyperparameters are read as Python floats, so NumPy scalars (np.float64(0.9)) cannot
+promote a float32 w to float64: every rule keeps the dtype of w.
 """
 import math
 
 import numpy as np
 
-
-def _with_defaults(config, **defaults):
-    """Return config (a new dict if None) with every missing hyperparameter set to its default."""
-    config = {} if config is None else config
-    for key, value in defaults.items():
-        config.setdefault(key, value)
-    return config
+# The hyperparameters each built-in rule reads from config, with the defaults it fills in.
+DEFAULTS = {
+    "sgd": {"learning_rate": 1e-2},
+    "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
+    "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
+    "adam": {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+}
+# The state each built-in rule keeps in config between steps.
+STATE_KEYS = {"sgd": (), "sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v", "t")}
 
 
 def _state(config, key, w):
-    """Return the state array config[key], or zeros shaped like w before the first step."""
+    """Return the state array config[key] for w, stored there as zeros (w's shape and dtype) at first."""
     state = config.get(key)
-    return np.zeros_like(w) if state is None else state
+    if state is None:
+        state = config[key] = np.zeros_like(w)
+    elif not (isinstance(state, np.ndarray) and state.shape == w.shape and state.dtype == w.dtype):
+        if np.shape(state) != w.shape:
+            raise ValueError(f"optim: config['{key}'] has shape {np.shape(state)} but w has {w.shape}")
+        state = config[key] = np.array(state, dtype=w.dtype)
+    return state
 
 
 def sgd(w, dw, config=None):
@@ -39,8 +50,9 @@ def sgd(w, dw, config=None):
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary
     """
-    config = _with_defaults(config, learning_rate=1e-2)
-    return w - config["learning_rate"] * dw, config
+    config = {} if config is None else config
+    learning_rate = float(config.setdefault("learning_rate", DEFAULTS["sgd"]["learning_rate"]))
+    return w - learning_rate * dw, config
 
 
 def sgd_momentum(w, dw, config=None):
@@ -53,16 +65,20 @@ def sgd_momentum(w, dw, config=None):
     - learning_rate: Scalar learning rate (default 1e-2).
     - momentum: Scalar between 0 and 1 giving the momentum value (default 0.9);
       momentum = 0 reduces to sgd.
-    - velocity: A numpy array of the shape of w, a moving average of the gradients (zeros at first).
+    - velocity: A numpy array of the shape of w, a moving average of the gradients (zeros at first);
+      updated in place.
 
     Returns a tuple of:
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary, with the new velocity
     """
-    config = _with_defaults(config, learning_rate=1e-2, momentum=0.9)
-    v = config["momentum"] * _state(config, "velocity", w)  # a new array, so -= below is safe
-    v -= config["learning_rate"] * dw
-    config["velocity"] = v
+    config = {} if config is None else config
+    defaults = DEFAULTS["sgd_momentum"]
+    learning_rate = float(config.setdefault("learning_rate", defaults["learning_rate"]))
+    momentum = float(config.setdefault("momentum", defaults["momentum"]))
+    v = _state(config, "velocity", w)
+    v *= momentum
+    v -= learning_rate * dw
     return w + v, config
 
 
@@ -77,17 +93,24 @@ def rmsprop(w, dw, config=None):
     - decay_rate: Scalar between 0 and 1 giving the decay rate for the squared gradient cache
       (default 0.99).
     - epsilon: Small scalar used for smoothing to avoid dividing by zero (default 1e-8).
-    - cache: Moving average of second moments of gradients, of the shape of w (zeros at first).
+    - cache: Moving average of second moments of gradients, of the shape of w (zeros at first);
+      updated in place.
 
     Returns a tuple of:
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary, with the new cache
     """
-    config = _with_defaults(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
-    decay_rate = config["decay_rate"]
-    cache = decay_rate * _state(config, "cache", w) + (1 - decay_rate) * (dw * dw)
-    config["cache"] = cache
-    return w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"]), config
+    config = {} if config is None else config
+    defaults = DEFAULTS["rmsprop"]
+    learning_rate = float(config.setdefault("learning_rate", defaults["learning_rate"]))
+    decay_rate = float(config.setdefault("decay_rate", defaults["decay_rate"]))
+    epsilon = float(config.setdefault("epsilon", defaults["epsilon"]))
+    cache = _state(config, "cache", w)
+    cache *= decay_rate
+    cache += (1 - decay_rate) * (dw * dw)
+    denominator = np.sqrt(cache)
+    denominator += epsilon
+    return w - learning_rate * dw / denominator, config
 
 
 def adam(w, dw, config=None):
@@ -103,25 +126,30 @@ def adam(w, dw, config=None):
     - beta1: Decay rate for moving average of first moment of gradient (default 0.9).
     - beta2: Decay rate for moving average of second moment of gradient (default 0.999).
     - epsilon: Small scalar used for smoothing to avoid dividing by zero (default 1e-8).
-    - m: Moving average of gradient, of the shape of w (zeros at first).
-    - v: Moving average of squared gradient, of the shape of w (zeros at first).
+    - m: Moving average of gradient, of the shape of w (zeros at first); updated in place.
+    - v: Moving average of squared gradient, of the shape of w (zeros at first); updated in place.
     - t: Iteration number (default 0; the first update uses t = 1).
 
     Returns a tuple of:
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary, with the new m, v and t
     """
-    config = _with_defaults(config, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, t=0)
-    beta1, beta2 = config["beta1"], config["beta2"]
-    t = config["t"] + 1
-    m = beta1 * _state(config, "m", w)  # new arrays, so += below is safe
+    config = {} if config is None else config
+    defaults = DEFAULTS["adam"]
+    learning_rate = float(config.setdefault("learning_rate", defaults["learning_rate"]))
+    beta1 = float(config.setdefault("beta1", defaults["beta1"]))
+    beta2 = float(config.setdefault("beta2", defaults["beta2"]))
+    epsilon = float(config.setdefault("epsilon", defaults["epsilon"]))
+    t = config["t"] = int(config.get("t", 0)) + 1
+    m = _state(config, "m", w)
+    m *= beta1
     m += (1 - beta1) * dw
-    v = beta2 * _state(config, "v", w)
+    v = _state(config, "v", w)
+    v *= beta2
     v += (1 - beta2) * (dw * dw)
-    config["m"], config["v"], config["t"] = m, v, t
     # The formula above with both bias corrections folded into two scalars (two array passes fewer).
     root_correction = math.sqrt(1 - beta2**t)
-    step = config["learning_rate"] * root_correction / (1 - beta1**t)
+    step = learning_rate * root_correction / (1 - beta1**t)
     denominator = np.sqrt(v)
-    denominator += config["epsilon"] * root_correction
+    denominator += epsilon * root_correction
     return w - step * m / denominator, config

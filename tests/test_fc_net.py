@@ -4,8 +4,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import fc_net
 from fc_net import FullyConnectedNet
 from gradient_check import eval_numerical_gradient, rel_error
+from solver import Solver
 
 N, D, H1, H2, C = 3, 5, 6, 7, 4
 
@@ -56,6 +58,7 @@ def test_loss_gradients_match_numerical(reg, keep, normalization):
     model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=5e-1,
                               dropout_keep_ratio=keep, normalization=normalization, dtype=np.float64,
                               seed=123)
+    model.dropout_param["seed"] = 123  # the same masks on every pass, as a numerical gradient needs
     loss, grads = model.loss(X, y)
     assert grads.keys() == model.params.keys()
     for name in sorted(grads):
@@ -69,12 +72,24 @@ def test_loss_gradients_match_numerical(reg, keep, normalization):
 
 # ---------------------------------------------------------------- PyTorch autograd as an oracle
 
+def dropout_masks(model, shapes):
+    """The masks that FullyConnectedNet's documented fixed-seed rule gives: layer l uses seed + l - 1."""
+    keep, seed = model.dropout_param["keep_prob"], model.dropout_param["seed"]
+    return [(np.random.RandomState(seed + l).random_sample(shape) < keep) / keep
+            for l, shape in enumerate(shapes)]
+
+
+@pytest.mark.parametrize("reg", [0.0, 0.3])
+@pytest.mark.parametrize("keep", [1, 0.6])
 @pytest.mark.parametrize("normalization", [None, "batchnorm"])
-def test_loss_and_gradients_match_torch(normalization):
+def test_loss_and_gradients_match_torch(normalization, keep, reg):
     rng = np.random.RandomState(2)
     X, y = rng.randn(8, 2, 3), rng.randint(C, size=8)
-    model = FullyConnectedNet([H1, H2], input_dim=6, num_classes=C, reg=0.3, weight_scale=0.3,
-                              normalization=normalization, dtype=np.float64, seed=0)
+    model = FullyConnectedNet([H1, H2], input_dim=6, num_classes=C, reg=reg, weight_scale=0.3,
+                              dropout_keep_ratio=keep, normalization=normalization, dtype=np.float64, seed=0)
+    if keep < 1:
+        model.dropout_param["seed"] = 5
+        masks = dropout_masks(model, [(8, H1), (8, H2)])
     loss, grads = model.loss(X, y)
     t = {k: torch.tensor(v, requires_grad=True) for k, v in model.params.items()}
     out = torch.tensor(X).reshape(8, -1)
@@ -83,8 +98,10 @@ def test_loss_and_gradients_match_torch(normalization):
         if normalization:
             out = F.batch_norm(out, None, None, t[f"gamma{l}"], t[f"beta{l}"], training=True, eps=1e-5)
         out = F.relu(out)
+        if keep < 1:
+            out = out * torch.tensor(masks[l - 1])
     scores = F.linear(out, t["W3"].T, t["b3"])
-    l2 = 0.5 * 0.3 * sum((t[f"W{l}"] ** 2).sum() for l in (1, 2, 3))
+    l2 = 0.5 * reg * sum((t[f"W{l}"] ** 2).sum() for l in (1, 2, 3))
     t_loss = F.cross_entropy(scores, torch.tensor(y)) + l2
     t_loss.backward()
     assert loss == pytest.approx(t_loss.item(), rel=1e-12)
@@ -168,6 +185,8 @@ def model():
     (np.array([[0, 0, 0, 0, np.inf]] * 2), np.zeros(2, dtype=int), r"NaN or inf \(first at X\[0, 4\]"),
     (np.zeros((3, 5)), np.array([0, 4, 1]), r"y\[1\] = 4 is outside 0..3"),
     (np.zeros((3, 5)), np.array([0, 1]), r"shape \(3,\)"),
+    (np.zeros(5), np.zeros(1, dtype=int), r"one row per example; got shape \(5,\)"),
+    (np.zeros((2, 5)), np.zeros(2), "integer labels"),
 ])
 def test_bad_input_raises_naming_the_problem(model, X, y, match):
     with pytest.raises(ValueError, match=match):
@@ -183,7 +202,86 @@ def test_nan_is_caught_at_test_time_too(model):
     ({"hidden_dims": [4, 0]}, "positive integers"),
     ({"hidden_dims": [4], "dropout_keep_ratio": 0}, r"keeping a unit\) must be in \(0, 1\]"),
     ({"hidden_dims": [4], "normalization": "layernorm"}, "None or 'batchnorm'"),
+    ({"hidden_dims": [4.5]}, "positive integers"),
+    ({"hidden_dims": [4], "input_dim": 0}, "input_dim must be a positive integer"),
+    ({"hidden_dims": [4], "num_classes": 1}, "num_classes must be an integer >= 2"),
+    ({"hidden_dims": [4], "dtype": np.int64}, "floating-point type"),
+    ({"hidden_dims": [4], "reg": -1.0}, "reg must be >= 0"),
 ])
 def test_bad_constructor_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        FullyConnectedNet(input_dim=D, num_classes=C, **kwargs)
+        FullyConnectedNet(**{"input_dim": D, "num_classes": C, **kwargs})
+
+
+def test_float64_data_that_overflows_float32_is_caught_after_the_cast():
+    net = FullyConnectedNet([H1], input_dim=D, num_classes=C, seed=0)  # float32
+    X = np.zeros((2, D))
+    X[1, 3] = 1e39  # finite in float64, inf in float32
+    with pytest.raises(ValueError, match=r"NaN or inf \(first at X\[1, 3\] = inf, 1e\+39 before the cast"):
+        net.loss(X, np.zeros(2, dtype=int))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        net.loss(X)
+
+
+def test_loss_unchecked_is_loss_without_the_checks():
+    X, y = tiny_problem(4)
+    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, normalization="batchnorm", reg=0.2,
+                              dtype=np.float64, seed=1)
+    loss, grads = model.loss(X, y)
+    loss_u, grads_u = model.loss_unchecked(X, y)
+    assert loss_u == loss
+    for name in grads:
+        np.testing.assert_array_equal(grads_u[name], grads[name])
+    np.testing.assert_array_equal(model.loss_unchecked(X), model.loss(X))
+
+
+# ---------------------------------------------------------------- dropout masks of a seeded net
+
+def dropout_masks_of_one_pass(model, X, y):
+    """The dropout mask of each hidden layer in one training pass (recorded by wrapping the layer)."""
+    seen = []
+    original = fc_net.dropout_forward
+
+    def recording(x, param):
+        out, cache = original(x, param)
+        seen.append(cache[1].copy())
+        return out, cache
+
+    fc_net.dropout_forward = recording
+    try:
+        model.loss(X, y)
+    finally:
+        fc_net.dropout_forward = original
+    return seen
+
+
+def test_seeded_dropout_masks_differ_between_steps_and_layers_and_leave_np_random_alone():
+    X, y = tiny_problem(5)
+    model = FullyConnectedNet([H1, H1], input_dim=D, num_classes=C, dropout_keep_ratio=0.5,
+                              dtype=np.float64, seed=3)
+    state = np.random.get_state()[1].copy()
+    first, second = dropout_masks_of_one_pass(model, X, y), dropout_masks_of_one_pass(model, X, y)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    assert not np.array_equal(first[0], first[1])  # equal-width layers, different masks
+    assert not np.array_equal(first[0], second[0]) and not np.array_equal(first[1], second[1])
+    model.dropout_param["seed"] = 9  # fixed masks on request
+    fixed, again = dropout_masks_of_one_pass(model, X, y), dropout_masks_of_one_pass(model, X, y)
+    for a, b in zip(fixed, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(fixed[0], fixed[1])
+
+
+def test_two_nets_with_the_same_seed_train_identically():
+    X, y = np.random.RandomState(6).randn(40, D), np.random.RandomState(7).randint(C, size=40)
+    data = {"X_train": X, "y_train": y, "X_val": X[:10], "y_val": y[:10]}
+
+    def losses(seed):
+        model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, dropout_keep_ratio=0.6,
+                                  weight_scale=0.3, dtype=np.float64, seed=seed)
+        solver = Solver(model, data, optim_config={"learning_rate": 0.1}, batch_size=10, num_epochs=3,
+                        verbose=False, seed=0)
+        solver.train()
+        return solver.loss_history
+
+    assert losses(11) == losses(11)
+    assert losses(11) != losses(12)

@@ -85,3 +85,10 @@ def test_rel_error():
     assert rel_error(0.0, 0.0) == 0  # the 1e-8 floor keeps 0/0 away
     with pytest.raises(ValueError, match="shapes differ"):
         rel_error(np.zeros(2), np.zeros(3))
+
+
+def test_eval_numerical_gradient_array_refuses_a_df_of_another_shape():
+    x = np.ones((3, 2))
+    with pytest.raises(ValueError, match=r"df has shape \(3, 1\) but f\(x\) has \(3, 2\)"):
+        eval_numerical_gradient_array(lambda v: 2 * v, x, np.ones((3, 1)))  # would broadcast silently
+    np.testing.assert_array_equal(x, np.ones((3, 2)))

@@ -208,6 +208,9 @@ def test_dropout_test_mode_matches_torch():
 def test_softmax_loss_is_finite_at_huge_scores(dtype):
     x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype=dtype)
     y = np.array([1, 0, 2])
+    # Everything but underflow raises: exp(-2e4) underflowing to 0 is the correct probability (NumPy
+    # ignores underflow by default), while silencing it inside the layer would cost an np.errstate
+    # context (about 1 us) on every training step.
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         loss, dx = layers.softmax_loss(x, y)
     assert np.isfinite(loss) and np.isfinite(dx).all()
@@ -355,7 +358,7 @@ def test_affine_rejects_bad_shapes(x_shape, w_shape, b_shape, match):
     (np.array([0, -1, 1]), r"y\[1\] = -1 is outside 0..2"),
     (np.array([0, 1]), r"shape \(3,\)"),
     (np.array([[0, 1, 2]]), r"shape \(3,\)"),
-    (np.array([0.0, 1.0, 2.0]), "integers"),
+    (np.array([0.0, 1.0, 2.0]), "integer labels"),
 ])
 def test_softmax_loss_rejects_bad_labels(y, match):
     with pytest.raises(ValueError, match=match):
@@ -387,3 +390,88 @@ def test_batchnorm_rejects_bad_input():
         layers.batchnorm_forward(np.zeros((4, 3)), np.ones(3), np.zeros(3), {"mode": "eval"})
     with pytest.raises(ValueError, match="at least 2 examples"):
         layers.batchnorm_forward(np.zeros((1, 3)), np.ones(3), np.zeros(3), {"mode": "train"})
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_backward_refuses_a_dout_of_the_wrong_shape(name):
+    forward, backward, shapes = CASES[name]
+    rng = np.random.RandomState(17)
+    _, cache = forward(*[rng.randn(*shape) for shape in shapes])
+    with pytest.raises(ValueError, match=rf"{name}_backward: dout has shape \(4, 1\) but the forward "
+                                         rf"output had \(4, 5\)"):
+        backward(np.ones((4, 1)), cache)
+
+
+def test_dropout_backward_in_test_mode_checks_dout_too():
+    _, cache = layers.dropout_forward(np.ones((4, 5)), {"mode": "test", "keep_prob": 0.5})
+    with pytest.raises(ValueError, match="dropout_backward: dout has shape"):
+        layers.dropout_backward(np.ones((5, 4)), cache)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: layers.dropout_forward(np.ones((2, 2)), {"mode": "train"}), "dropout_param lacks .*'keep_prob'"),
+    (lambda: layers.dropout_forward(np.ones((2, 2)), {"keep_prob": 0.5}), "dropout_param lacks .*'mode'"),
+    (lambda: layers.batchnorm_forward(np.ones((2, 2)), np.ones(2), np.zeros(2), {}), "bn_param lacks"),
+])
+def test_missing_param_keys_name_the_layer_and_key(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_numpy_scalar_hyperparameters_keep_float32():
+    """NumPy 2 promotes float32 arrays combined with np.float64 scalars to float64."""
+    rng = np.random.RandomState(18)
+    x, dout = rng.randn(6, 3).astype(np.float32), rng.randn(6, 3).astype(np.float32)
+    out, cache = layers.leaky_relu_forward(x, negative_slope=np.float64(0.2))
+    assert out.dtype == layers.leaky_relu_backward(dout, cache).dtype == np.float32
+    gamma, beta = np.ones(3, np.float32), np.zeros(3, np.float32)
+    bn_param = {"mode": "train", "eps": np.float64(1e-5), "momentum": np.float64(0.9)}
+    out, cache = layers.batchnorm_forward(x, gamma, beta, bn_param)
+    assert out.dtype == np.float32
+    assert bn_param["running_mean"].dtype == bn_param["running_var"].dtype == np.float32
+    assert all(g.dtype == np.float32 for g in layers.batchnorm_backward(dout, cache))
+    bn_param["mode"] = "test"
+    assert layers.batchnorm_forward(x, gamma, beta, bn_param)[0].dtype == np.float32
+    out, cache = layers.dropout_forward(x, {"mode": "train", "keep_prob": np.float64(0.5), "seed": 0})
+    assert out.dtype == layers.dropout_backward(dout, cache).dtype == np.float32
+
+
+def test_batchnorm_running_stats_are_kept_in_the_input_dtype():
+    x = np.random.RandomState(19).randn(4, 3).astype(np.float32)
+    bn_param = {"mode": "test", "running_mean": np.zeros(3), "running_var": np.ones(3)}  # float64
+    out, _ = layers.batchnorm_forward(x, np.ones(3, np.float32), np.zeros(3, np.float32), bn_param)
+    assert out.dtype == bn_param["running_mean"].dtype == np.float32
+
+
+def test_softmax_loss_computes_integer_scores_in_float64():
+    x, y = np.array([[3, 1, -2], [0, 0, 5]]), np.array([0, 1])
+    loss, dx = layers.softmax_loss(x, y)
+    expected_loss, expected_dx = layers.softmax_loss(x.astype(np.float64), y)
+    assert loss == expected_loss and dx.dtype == np.float64
+    np.testing.assert_array_equal(dx, expected_dx)
+    with pytest.raises(ValueError, match="real numbers, got dtype complex128"):
+        layers.softmax_loss(x.astype(complex), y)
+
+
+def test_dropout_draws_from_the_given_rng_unless_seeded():
+    x = np.ones((20, 20))
+    state = np.random.get_state()
+    first, _ = layers.dropout_forward(x, {"mode": "train", "keep_prob": 0.5, "rng": np.random.RandomState(3)})
+    again, _ = layers.dropout_forward(x, {"mode": "train", "keep_prob": 0.5, "rng": np.random.RandomState(3)})
+    np.testing.assert_array_equal(first, again)
+    rng = np.random.RandomState(3)
+    layers.dropout_forward(x, {"mode": "train", "keep_prob": 0.5, "rng": rng})
+    second, _ = layers.dropout_forward(x, {"mode": "train", "keep_prob": 0.5, "rng": rng})
+    assert not np.array_equal(first, second)  # the stream moves on: a fresh mask
+    seeded, _ = layers.dropout_forward(x, {"mode": "train", "keep_prob": 0.5, "seed": 7, "rng": rng})
+    np.testing.assert_array_equal(seeded, layers.dropout_forward(x, {"mode": "train", "keep_prob": 0.5,
+                                                                     "seed": 7})[0])  # the seed wins
+    assert np.array_equal(np.random.get_state()[1], state[1])
+
+
+def test_check_labels_is_shared_by_the_callers():
+    y = layers.check_labels("here", [0, 2, 1], 3, num_examples=3)
+    np.testing.assert_array_equal(y, [0, 2, 1])
+    with pytest.raises(ValueError, match=r"here: labels\[1\] = 3 is outside 0..2 \(3 classes\)"):
+        layers.check_labels("here", np.array([0, 3]), 3, name="labels")
+    assert layers.check_labels("here", np.array([7, -1]), None).shape == (2,)  # no range check

@@ -121,20 +121,54 @@ def test_defaults_are_filled_in_and_state_created():
         1e-3, 0.9, 0.999, 1e-8, 1)
 
 
-@pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "rmsprop", "adam"])
-def test_rules_do_not_modify_their_inputs_and_keep_dtype(rule):
+RULES = ["sgd", "sgd_momentum", "rmsprop", "adam"]
+
+
+def test_defaults_table_is_what_the_rules_fill_in():
+    w, dw = np.ones(3), np.ones(3)
+    for rule in RULES:
+        config = getattr(optim, rule)(w, dw)[1]
+        hyper = {k: v for k, v in config.items() if k not in optim.STATE_KEYS[rule]}
+        assert hyper == optim.DEFAULTS[rule], rule
+        assert set(config) == set(optim.DEFAULTS[rule]) | set(optim.STATE_KEYS[rule]), rule
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rules_keep_w_and_dw_and_update_their_own_state_in_place(rule):
     w, dw = W.astype(np.float32), DW.astype(np.float32)
     w_saved, dw_saved = w.copy(), dw.copy()
     config = {}
     for _ in range(2):
         next_w, config = getattr(optim, rule)(w, dw, config)
     state = {k: v for k, v in config.items() if isinstance(v, np.ndarray)}
+    assert sorted(state) == sorted(k for k in optim.STATE_KEYS[rule] if k != "t")
     state_saved = {k: v.copy() for k, v in state.items()}
     next_w, config = getattr(optim, rule)(w, dw, config)
     assert next_w.dtype == np.float32
-    assert all(config[k].dtype == np.float32 for k in state)
+    assert not np.shares_memory(next_w, w)
     np.testing.assert_array_equal(w, w_saved)
     np.testing.assert_array_equal(dw, dw_saved)
-    for k, v in state.items():  # the caller's state arrays were replaced, not written into
-        np.testing.assert_array_equal(v, state_saved[k])
-        assert not np.shares_memory(v, config[k])
+    for k, v in state.items():  # config's own arrays are the state that was updated, in place
+        assert config[k] is v and v.dtype == np.float32
+        assert not np.array_equal(v, state_saved[k]), k
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_numpy_scalar_hyperparameters_keep_float32(rule):
+    """np.float64 hyperparameters would promote a float32 w to float64 under NumPy 2's rules."""
+    w, dw = W.astype(np.float32), DW.astype(np.float32)
+    config = {k: np.float64(v) for k, v in optim.DEFAULTS[rule].items()}
+    for _ in range(2):
+        w, config = getattr(optim, rule)(w, dw, config)
+        assert w.dtype == np.float32
+        assert all(v.dtype == np.float32 for v in config.values() if isinstance(v, np.ndarray))
+
+
+def test_given_state_of_another_dtype_is_copied_and_a_wrong_shape_refused():
+    w, dw = W.astype(np.float32), DW.astype(np.float32)
+    velocity = np.ones(W.shape)  # float64
+    next_w, config = optim.sgd_momentum(w, dw, {"velocity": velocity})
+    assert next_w.dtype == config["velocity"].dtype == np.float32
+    np.testing.assert_array_equal(velocity, np.ones(W.shape))  # not the caller's array any more
+    with pytest.raises(ValueError, match=r"config\['m'\] has shape \(3,\) but w has \(4, 5\)"):
+        optim.adam(w, dw, {"m": np.zeros(3)})

@@ -1,4 +1,5 @@
 """solver.py: history lengths, lr decay, best-parameter restore, checkpoints and resume, seeds, bad input."""
+import inspect
 import pickle
 
 import numpy as np
@@ -61,11 +62,22 @@ def test_history_lengths_and_lr_decay():
     assert len(solver.loss_history) == 2 * (60 // 25)
     assert len(solver.train_acc_history) == len(solver.val_acc_history) == 3
     assert solver.optim_configs.keys() == model.params.keys()
-    for config in solver.optim_configs.values():
+    for name, config in solver.optim_configs.items():
         assert config["learning_rate"] == pytest.approx(1e-2 * 0.25)
-        assert config["velocity"].shape  # each parameter's own state
+        assert config["velocity"].shape == model.params[name].shape and config["velocity"].any()
     assert len({id(c) for c in solver.optim_configs.values()}) == len(model.params)
     assert optim_config == {"learning_rate": 1e-2}  # the caller's dict is copied, not used
+
+
+def test_momentum_velocity_holds_the_decayed_steps():
+    # Counter's gradient is always -1: v_t = 0.9 v_{t-1} + lr_t with lr 0.1, 0.05, 0.025 (lr_decay 0.5)
+    solver = Solver(Counter(peak=99), counter_data(val_label=0), update_rule="sgd_momentum",
+                    optim_config={"learning_rate": 0.1}, lr_decay=0.5, batch_size=4, num_epochs=3,
+                    verbose=False)
+    solver.train()
+    config = solver.optim_configs["w"]
+    np.testing.assert_allclose(config["velocity"], [0.9 * (0.9 * 0.1 + 0.05) + 0.025], rtol=1e-15)
+    assert config["learning_rate"] == pytest.approx(0.0125) and config["momentum"] == 0.9
 
 
 def test_best_parameters_are_restored():
@@ -144,21 +156,23 @@ def test_same_seed_same_run():
     assert a.loss_history != c.loss_history
 
 
-def train_with_dropout(checkpoint_name, resume_from=None, crash_at_step=None):
-    np.random.seed(0)  # dropout masks come from the global state (the net has no seed)
+def train_with_dropout(checkpoint_name, resume_from=None, crash_at_step=None, model_seed=None):
+    np.random.seed(0)  # without a model seed, dropout masks come from the global state
     model = FullyConnectedNet([16, 8], input_dim=6, num_classes=3, weight_scale=0.1, dropout_keep_ratio=0.7,
-                              normalization="batchnorm", dtype=np.float64)
-    updates = []
+                              normalization="batchnorm", dtype=np.float64, seed=model_seed)
+    solver = Solver(model, blob_data(), update_rule="adam", optim_config={"learning_rate": 1e-2},
+                    batch_size=16, num_epochs=4, lr_decay=0.8, num_train_samples=20,
+                    checkpoint_name=checkpoint_name, verbose=False, seed=1)
+    if crash_at_step is not None:
+        step, steps = solver._step, []
 
-    def adam_that_may_crash(w, dw, config):
-        updates.append(1)
-        if len(updates) == crash_at_step * len(model.params):
-            raise KeyboardInterrupt
-        return optim.adam(w, dw, config)
+        def step_that_crashes(X_batch, y_batch):
+            steps.append(1)
+            if len(steps) == crash_at_step:
+                raise KeyboardInterrupt
+            step(X_batch, y_batch)
 
-    solver = Solver(model, blob_data(), update_rule=adam_that_may_crash if crash_at_step else "adam",
-                    optim_config={"learning_rate": 1e-2}, batch_size=16, num_epochs=4, lr_decay=0.8,
-                    num_train_samples=20, checkpoint_name=checkpoint_name, verbose=False, seed=1)
+        solver._step = step_that_crashes
     if resume_from is not None:
         np.random.seed(12345)  # whatever the global state is now, the checkpoint's is restored
         solver.load_checkpoint(resume_from)
@@ -166,13 +180,16 @@ def train_with_dropout(checkpoint_name, resume_from=None, crash_at_step=None):
     return solver
 
 
-def test_resumed_run_ends_like_an_uninterrupted_one(tmp_path):
-    full = train_with_dropout(str(tmp_path / "full"))
+@pytest.mark.parametrize("model_seed", [None, 5])  # masks from np.random, or from the net's own RandomState
+def test_resumed_run_ends_like_an_uninterrupted_one(tmp_path, model_seed):
+    full = train_with_dropout(str(tmp_path / "full"), model_seed=model_seed)
     with pytest.raises(KeyboardInterrupt):  # dies in the middle of epoch 3
-        train_with_dropout(str(tmp_path / "crashed"), crash_at_step=8)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("crashed")) == [
+        train_with_dropout(str(tmp_path / "crashed"), crash_at_step=8, model_seed=model_seed)
+    # every name with "crashed" in it, temporary files (".crashed_epoch_3.pkl.*.tmp") included
+    assert sorted(p.name for p in tmp_path.iterdir() if "crashed" in p.name) == [
         "crashed_epoch_1.pkl", "crashed_epoch_2.pkl"]  # nothing half-written left behind
-    resumed = train_with_dropout(str(tmp_path / "resumed"), resume_from=tmp_path / "crashed_epoch_2.pkl")
+    resumed = train_with_dropout(str(tmp_path / "resumed"), resume_from=tmp_path / "crashed_epoch_2.pkl",
+                                 model_seed=model_seed)
     assert resumed.loss_history == full.loss_history
     assert resumed.val_acc_history == full.val_acc_history
     assert resumed.model.params.keys() == full.model.params.keys()
@@ -191,6 +208,55 @@ def test_checkpoint_holds_what_resuming_needs(tmp_path):
     assert state["optim_configs"]["W1"]["t"] == len(solver.loss_history)
     assert state["best_params"].keys() == solver.model.params.keys()
     assert {"model", "rng_state", "global_rng_state", "best_val_acc"} <= state.keys()
+    assert state["settings"]["lr_decay"] == 0.9 and state["settings"]["update_rule"] == "adam"
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    solver = Solver(small_net(), blob_data(), batch_size=20, num_epochs=1,
+                    checkpoint_name=str(tmp_path / "ck"), verbose=False, seed=0)
+    solver.train()
+    before = (tmp_path / "ck_epoch_1.pkl").read_bytes()
+    solver.loss_history.append(123.0)  # a different state, so a completed write would change the file
+
+    def dump_that_dies(obj, f):
+        f.write(b"half a pickle")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pickle, "dump", dump_that_dies)
+    with pytest.raises(OSError, match="disk full"):
+        solver._save_checkpoint()
+    assert [p.name for p in tmp_path.iterdir()] == ["ck_epoch_1.pkl"]
+    assert (tmp_path / "ck_epoch_1.pkl").read_bytes() == before
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"lr_decay": 0.5}, "lr_decay 0.9 \\(this solver: 0.5\\)"),
+    ({"update_rule": "sgd"}, "update_rule 'adam' \\(this solver: 'sgd'\\)"),
+    ({"optim_config": {"learning_rate": 1e-3}}, "optim_config"),
+    ({"optim_config": {"learning_rate": 1e-2, "beta1": 0.8}}, "optim_config"),
+    ({"seed": None}, "seed 0 \\(this solver: None\\)"),
+    ({"seed": 1}, "seed 0 \\(this solver: 1\\)"),
+    ({"batch_size": 8}, "batch_size 16 \\(this solver: 8\\)"),
+    ({"num_train_samples": 10}, "num_train_samples"),
+    ({"num_epochs": 2}, "after epoch 3, beyond this solver's num_epochs=2"),
+])
+def test_resuming_with_other_settings_is_refused(tmp_path, change, match):
+    run(seed=0, checkpoint_name=str(tmp_path / "ck"))
+    options = {"update_rule": "adam", "optim_config": {"learning_rate": 1e-2}, "batch_size": 16,
+               "num_epochs": 3, "lr_decay": 0.9, "verbose": False, "seed": 0, **change}
+    solver = Solver(small_net(normalization="batchnorm"), blob_data(), **options)
+    with pytest.raises(ValueError, match=match):
+        solver.load_checkpoint(tmp_path / "ck_epoch_3.pkl")
+
+
+def test_resuming_with_more_epochs_continues_the_run(tmp_path):
+    run(seed=0, checkpoint_name=str(tmp_path / "ck"))
+    solver = Solver(small_net(normalization="batchnorm"), blob_data(), update_rule="adam",
+                    optim_config={"learning_rate": 1e-2}, batch_size=16, num_epochs=4, lr_decay=0.9,
+                    verbose=False, seed=0)
+    solver.load_checkpoint(tmp_path / "ck_epoch_3.pkl")
+    solver.train()
+    assert len(solver.val_acc_history) == 5 and len(solver.loss_history) == 4 * (60 // 16)
 
 
 # ---------------------------------------------------------------- a small net overfits a small set
@@ -213,7 +279,7 @@ NAN_AT_4_1 = r"data\['X_val'\] contains NaN or inf \(first at index \(4, 1\)"
 @pytest.mark.parametrize("change, match", [
     (lambda d: d.pop("y_val"), "missing y_val"),
     (lambda d: d.update(X_train=d["X_train"][:0], y_train=d["y_train"][:0]), r"data\['X_train'\] is empty"),
-    (lambda d: d.update(y_train=d["y_train"][:-1]), r"data\['y_train'\] has shape \(59,\), expected \(60,\)"),
+    (lambda d: d.update(y_train=d["y_train"][:-1]), r"data\['y_train'\] has shape \(59,\); need shape \(60,"),
     (lambda d: d.update(y_val=d["y_val"].astype(float)), "integer labels"),
     (lambda d: d["y_train"].__setitem__(7, 3), r"data\['y_train'\]\[7\] = 3 is outside 0..2"),
     (lambda d: d["X_val"].__setitem__((4, 1), np.nan), NAN_AT_4_1),
@@ -226,11 +292,26 @@ def test_bad_data_is_rejected(change, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"learning_rate": 1e-3}, "unrecognized arguments learning_rate"),
+    ({"learning_rate": 1e-3}, "Unrecognized arguments learning_rate"),
     ({"update_rule": "adagrad"}, "invalid update_rule 'adagrad'"),
     ({"update_rule": "np"}, "invalid update_rule 'np'"),
     ({"update_rule": 3}, "a name or a function"),
     ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"optim_config": {"learning_rat": 1e-3}}, r"\['learning_rat'\] that update_rule 'sgd' does not use"),
+    ({"update_rule": "adam", "optim_config": {"momentum": 0.9}}, r"\['momentum'\] that update_rule 'adam'"),
+    ({"update_rule": optim.sgd_momentum, "optim_config": {"beta1": 0.9}}, "update_rule 'sgd_momentum'"),
+    ({"optim_config": {"learning_rate": "1e-3"}}, r"optim_config\['learning_rate'\] must be a finite number"),
+    ({"optim_config": [("learning_rate", 1e-3)]}, "optim_config must be a dict, got list"),
+    ({"lr_decay": "0.9"}, "lr_decay must be a number > 0"),
+    ({"lr_decay": 0}, "lr_decay must be a number > 0"),
+    ({"lr_decay": -0.5}, "lr_decay must be a number > 0"),
+    ({"lr_decay": float("nan")}, "lr_decay must be a number > 0"),
+    ({"num_epochs": 0}, "num_epochs must be a positive integer"),
+    ({"print_every": 0}, "print_every must be a positive integer or None"),
+    ({"num_train_samples": 0}, "num_train_samples must be a positive integer or None"),
+    ({"num_val_samples": 2.5}, "num_val_samples must be a positive integer or None"),
+    ({"update_rule": lambda w, dw, config: (w, config), "lr_decay": 0.9},
+     r"lr_decay=0.9 multiplies optim_config\['learning_rate'\], which this update_rule's optim_config lacks"),
 ])
 def test_bad_options_are_rejected(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -240,3 +321,84 @@ def test_bad_options_are_rejected(kwargs, match):
 def test_every_optim_rule_is_accepted_by_name():
     for name in ("sgd", "sgd_momentum", "rmsprop", "adam"):
         assert Solver(small_net(), blob_data(), update_rule=name).update_rule is getattr(optim, name)
+
+
+def test_documented_keyword_arguments_are_explicit():
+    parameters = inspect.signature(Solver).parameters
+    expected = {"update_rule": "sgd", "optim_config": None, "lr_decay": 1.0, "batch_size": 100,
+                "num_epochs": 10, "num_train_samples": 1000, "num_val_samples": None, "checkpoint_name": None,
+                "print_every": 10, "verbose": True, "seed": None}
+    for name, default in expected.items():
+        assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY and parameters[name].default == default
+
+
+def test_built_in_rules_get_their_defaults_and_a_custom_rule_without_learning_rate_is_fine_without_decay():
+    solver = Solver(small_net(), blob_data(), update_rule="rmsprop", optim_config={"decay_rate": 0.9})
+    assert solver.optim_config == {"learning_rate": 1e-2, "decay_rate": 0.9, "epsilon": 1e-8}
+    calls = []
+
+    def keep(w, dw, config):
+        calls.append(dict(config))
+        return w, config
+
+    Solver(Counter(peak=99), counter_data(val_label=0), update_rule=keep, optim_config={"scale": 2},
+           batch_size=4, num_epochs=2, verbose=False).train()
+    assert calls == [{"scale": 2}] * 2
+
+
+class Diverging(Counter):
+    """Counter whose loss becomes NaN once w reaches 2."""
+
+    def loss(self, X, y=None):
+        if y is None:
+            return super().loss(X)
+        return (np.nan if self.params["w"][0] >= 2 else 1.0), {"w": -np.ones(1)}
+
+
+def test_a_loss_that_becomes_nan_stops_training():
+    model = Diverging(peak=99)
+    solver = Solver(model, counter_data(val_label=0), optim_config={"learning_rate": 1.0}, batch_size=4,
+                    num_epochs=5, verbose=False)
+    with pytest.raises(ValueError, match=r"loss became nan at iteration 3 \(epoch 3\)"):
+        solver.train()
+    assert solver.loss_history == [1.0, 1.0]
+    assert model.params["w"][0] == 2  # the step with the NaN loss was not applied
+
+
+def test_check_accuracy_refuses_labels_that_do_not_match_the_data():
+    solver = Solver(small_net(), blob_data(), verbose=False)
+    X, y = blobs(10)
+    with pytest.raises(ValueError, match=r"y has shape \(9,\), expected \(10,\)"):
+        solver.check_accuracy(X, y[:9])
+    with pytest.raises(ValueError, match="num_samples must be a positive integer"):
+        solver.check_accuracy(X, y, num_samples=0)
+
+
+def test_accuracy_subsets_are_distinct_seeded_and_cover_the_data():
+    from solver import _sample_without_replacement
+    for N, n in [(10, 3), (10, 8), (1000, 50)]:
+        picks = [_sample_without_replacement(np.random.RandomState(seed), N, n) for seed in range(300)]
+        assert all(len(set(p.tolist())) == n and p.min() >= 0 and p.max() < N for p in picks)
+        np.testing.assert_array_equal(picks[0], _sample_without_replacement(np.random.RandomState(0), N, n))
+        counts = np.bincount(np.concatenate(picks), minlength=N)
+        assert counts.min() > 0  # every example can be drawn
+        if N == 10:  # and about equally often: 300 * n / N each
+            np.testing.assert_allclose(counts, 300 * n / N, rtol=0.3)
+
+
+def test_training_goes_through_the_models_fast_path_and_print_every_none_prints_epochs_only(capsys):
+    model = small_net()
+    calls = {"loss": 0, "loss_unchecked": 0}
+    for name in calls:
+        method = getattr(model, name)
+
+        def counted(*args, name=name, method=method):
+            calls[name] += 1
+            return method(*args)
+
+        setattr(model, name, counted)
+    Solver(model, blob_data(), batch_size=20, num_epochs=2, print_every=None, num_train_samples=None).train()
+    assert calls["loss"] == 3 * 2  # the accuracy checks (train and val, before training and per epoch)
+    assert calls["loss_unchecked"] == 2 * 3 + calls["loss"]  # every training step, and inside loss
+    assert [line.split(")")[0] for line in capsys.readouterr().out.splitlines()] == [
+        "(Epoch 0 / 2", "(Epoch 1 / 2", "(Epoch 2 / 2"]
