@@ -4,12 +4,15 @@ For each shape, one forward and one backward pass (float32) of:
 - fast:  layers.conv_forward_fast + conv_backward_fast (im2col and matrix products);
 - torch: torch.nn.functional.conv2d + autograd backward, with torch's default thread count;
 - naive: layers.conv_forward_naive + conv_backward_naive (explicit loops), on the small shapes only.
-The same for max pooling (max_pool_*_fast / _naive against F.max_pool2d). Each measurement is the
-fastest of --repeats runs. Ratios are times: fast/torch > 1 means the NumPy layer is slower
-(the target for conv is <= 2); naive/fast is how much the vectorisation gains.
+The same for max pooling (max_pool_*_fast / _naive against F.max_pool2d). The implementations take
+turns: each of --rounds rounds times every one of them (the fastest of --repeats runs), so a ratio
+compares measurements taken moments apart; the table gives the median time and the median of the
+per-round ratios, which a busy machine disturbs far less than single timings. Ratios are times:
+fast/torch > 1 means the NumPy layer is slower (the target for conv is <= 2); naive/fast is how much the
+vectorisation gains.
 
-    python benchmarks/bench_conv.py            # about 30 s
-    python benchmarks/bench_conv.py --out runs/bench_conv   # also writes runs/bench_conv.csv and .md
+    python benchmarks/bench_conv.py            # about a minute
+    python benchmarks/bench_conv.py --threads 1 --out runs/bench_conv   # also writes .csv and .md
 """
 import argparse
 import time
@@ -108,6 +111,8 @@ def get_args_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per measurement; the fastest "
                                                                "counts (default 3)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of paired measurements; medians are reported (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for both NumPy's BLAS and torch (default: each library's own default); "
@@ -117,23 +122,27 @@ def get_args_parser():
 
 
 def main(args):
-    if args.repeats < 1 or (args.threads is not None and args.threads < 1):
-        raise SystemExit("bench_conv.py: --repeats and --threads must be >= 1")
+    if min(args.repeats, args.rounds) < 1 or (args.threads is not None and args.threads < 1):
+        raise SystemExit("bench_conv.py: --repeats, --rounds and --threads must be >= 1")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
         threadpool_limits(args.threads)
     rng = np.random.default_rng(args.seed)
     print(f"numpy {np.__version__}, torch {torch.__version__}; threads: torch {torch.get_num_threads()}, "
-          f"BLAS {args.threads or 'default'}; float32, forward + backward, best of {args.repeats}")
+          f"BLAS {args.threads or 'default'}; float32, forward + backward, best of {args.repeats}, "
+          f"median of {args.rounds} paired rounds")
     jobs = [("conv", s, conv_timers, "N={} C={} {}x{} F={} {}x{} stride={} pad={}") for s in CONV_SHAPES]
     jobs += [("max_pool", s, pool_timers, "N={} C={} {}x{} pool {}x{} stride={}") for s in POOL_SHAPES]
     rows = []
     for layer, shape, make_timers, label in jobs:
-        ms = {name: 1e3 * best_time(fn, args.repeats) if fn else np.nan
-              for name, fn in make_timers(shape, rng).items()}
+        timers = make_timers(shape, rng)
+        rounds = pd.DataFrame([{name: 1e3 * best_time(fn, args.repeats) if fn else np.nan
+                                for name, fn in timers.items()} for _ in range(args.rounds)])
+        ms = rounds.median()
         rows.append({"layer": layer, "shape": label.format(*shape), "fast ms": ms["fast"],
                      "torch ms": ms["torch"], "naive ms": ms["naive"],
-                     "fast/torch": ms["fast"] / ms["torch"], "naive/fast": ms["naive"] / ms["fast"]})
+                     "fast/torch": (rounds["fast"] / rounds["torch"]).median(),
+                     "naive/fast": (rounds["naive"] / rounds["fast"]).median()})
     table = pd.DataFrame(rows)
     print_table(table, args.out)
 

@@ -31,6 +31,8 @@ CONV_CASES = [
     (1, 4, 7, 10, 2, 1, 4, 3, 0),
     (2, 2, 3, 3, 5, 3, 3, 1, 0),
     (1, 1, 1, 1, 1, 1, 1, 1, 0),
+    (1, 2, 2, 3, 2, 1, 1, 1, 2),    # pad larger than the kernel: a border of pure bias
+    (1, 2, 5, 7, 2, 3, 2, 3, 2),    # stride 3 with pad 2: some kernel offsets see only padding
 ]
 # (N, C, H, W, pool_height, pool_width, stride): tiling, overlapping (stride < window), odd sizes.
 POOL_CASES = [
@@ -148,11 +150,20 @@ def test_max_pool_overlapping_windows_accumulate(impl):
     assert dx[0, 0, 1, 1] == 10.0 and dx.sum() == 10.0
 
 
+# A small grid for the numerical checks: strides 1-3, pads 0-2, non-square inputs and kernels.
+NUMERICAL_CONV_CASES = [(2, 3, 5, 5, 3, 3, 3, 2, 1), (1, 2, 4, 6, 2, 2, 3, 1, 0), (2, 1, 5, 4, 2, 3, 2, 1, 2),
+                        (1, 2, 7, 7, 2, 1, 4, 3, 0)]
+NUMERICAL_POOL_CASES = [(2, 2, 5, 5, 3, 3, 2), (1, 3, 4, 6, 2, 3, 1), (2, 1, 6, 6, 2, 2, 2),
+                        (1, 2, 5, 7, 1, 3, 2)]
+
+
 @pytest.mark.parametrize("impl", CONV)
-def test_conv_backward_matches_numerical_gradient(impl):
+@pytest.mark.parametrize("case", NUMERICAL_CONV_CASES, ids=lambda c: "x".join(map(str, c)))
+def test_conv_backward_matches_numerical_gradient(impl, case):
+    N, C, H, W, F_, HH, WW, stride, pad = case
     rng = np.random.default_rng(231)
-    x, w, b = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((3, 3, 3, 3)), rng.standard_normal(3)
-    conv_param = {"stride": 2, "pad": 1}
+    x, w, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((F_, C, HH, WW)), rng.standard_normal(F_)
+    conv_param = {"stride": stride, "pad": pad}
     forward, backward = CONV[impl]
     out, cache = forward(x, w, b, conv_param)
     dout = rng.standard_normal(out.shape)
@@ -167,9 +178,11 @@ def test_conv_backward_matches_numerical_gradient(impl):
 
 
 @pytest.mark.parametrize("impl", POOL)
-def test_max_pool_backward_matches_numerical_gradient(impl):
-    x = np.random.default_rng(231).standard_normal((2, 2, 5, 5))
-    pool_param = {"pool_height": 3, "pool_width": 3, "stride": 2}
+@pytest.mark.parametrize("case", NUMERICAL_POOL_CASES, ids=lambda c: "x".join(map(str, c)))
+def test_max_pool_backward_matches_numerical_gradient(impl, case):
+    N, C, H, W, ph, pw, stride = case
+    x = np.random.default_rng(231).standard_normal((N, C, H, W))
+    pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     forward, backward = POOL[impl]
     out, cache = forward(x, pool_param)
     dout = np.random.default_rng(1).standard_normal(out.shape)
@@ -213,6 +226,46 @@ def test_float32_stays_float32_and_inputs_are_not_modified(impl):
         np.testing.assert_array_equal(a, a_copy)
 
 
+@pytest.mark.parametrize("impl", ["naive", "fast"])
+def test_mixed_dtypes_give_each_gradient_the_dtype_of_what_it_differentiates(impl):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 5, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3))  # float64
+    b = rng.standard_normal(4).astype(np.float32)
+    conv_param = {"stride": 2, "pad": 1}
+    out, cache = CONV[impl][0](x, w, b, conv_param)
+    assert out.dtype == np.float64  # np.result_type(x, w, b)
+    dout = rng.standard_normal(out.shape)  # float64
+    dx, dw, db = CONV[impl][1](dout, cache)
+    assert (dx.dtype, dw.dtype, db.dtype) == (np.float32, np.float64, np.float32)
+    # the same numbers as in float64 (up to float32 rounding of x, b and dx)
+    ref_out, ref_cache = CONV["naive"][0](x.astype(np.float64), w, b.astype(np.float64), conv_param)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12)
+    for mine, ref in zip((dx, dw, db), CONV["naive"][1](dout, ref_cache), strict=True):
+        np.testing.assert_allclose(mine, ref, rtol=1e-6, atol=1e-6)
+    pooled, pcache = POOL[impl][0](x, {"pool_height": 2, "pool_width": 2, "stride": 1})
+    dpool = POOL[impl][1](rng.standard_normal(pooled.shape), pcache)  # float64 dout
+    assert pooled.dtype == dpool.dtype == np.float32
+
+
+@pytest.mark.parametrize("impl", CONV)
+@pytest.mark.parametrize("conv_param", [{"stride": True, "pad": 1}, {"stride": 1, "pad": False},
+                                        {"stride": 1.0, "pad": 1}])
+def test_conv_rejects_bools_and_floats_as_stride_or_pad(impl, conv_param):
+    with pytest.raises(ValueError, match=r"stride must be an integer >= 1 and pad an integer >= 0, got"):
+        CONV[impl][0](np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1), conv_param)
+
+
+@pytest.mark.parametrize("impl", POOL)
+@pytest.mark.parametrize(("pool_param", "message"), [
+    ({"pool_height": 2, "pool_width": 2, "stride": True}, r"an integer >= 1, got stride=True$"),
+    ({"pool_height": True, "pool_width": 2, "stride": 1}, r"integer pool sizes >= 1"),
+])
+def test_max_pool_rejects_bools(impl, pool_param, message):
+    with pytest.raises(ValueError, match=message):
+        POOL[impl][0](np.zeros((1, 1, 4, 4)), pool_param)
+
+
 @pytest.mark.parametrize("impl", CONV)
 @pytest.mark.parametrize(("x_shape", "w_shape", "conv_param", "message"), [
     ((1, 1, 5, 5), (1, 1, 2, 2), {"stride": 2, "pad": 0}, r"height 5 with pad 0 is not tiled exactly"),
@@ -243,7 +296,8 @@ def test_conv_rejects_bad_bias_and_dout(impl):
 
 @pytest.mark.parametrize("impl", POOL)
 @pytest.mark.parametrize(("x_shape", "pool_param", "message"), [
-    ((1, 1, 5, 4), {"pool_height": 2, "pool_width": 2, "stride": 2}, r"height 5 with pad 0 is not tiled"),
+    ((1, 1, 5, 4), {"pool_height": 2, "pool_width": 2, "stride": 2},
+     r"height 5 is not tiled exactly by windows of 2 at stride 2: height - window = 3 must"),
     ((1, 1, 4, 4), {"pool_height": 2, "pool_width": 2, "stride": 0}, r"stride must be an integer >= 1"),
     ((1, 1, 4, 4), {"pool_height": 2, "stride": 2}, r"pool_param lacks the key\(s\) \['pool_width'\]"),
     ((1, 1, 4, 4), {"pool_height": 0, "pool_width": 2, "stride": 2}, r"integer pool sizes >= 1"),
