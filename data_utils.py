@@ -11,10 +11,8 @@ import numpy as np
 from scipy.linalg import orthogonal_procrustes
 
 import mds189_check
-from mds189_constants import JOINT_INDEX, JOINTS, KEYPOINT_DIM, MOVEMENTS, NUM_JOINTS
+from mds189_constants import JOINT_INDEX, JOINTS, KEYPOINT_DIM, MOVEMENTS, NUM_JOINTS, SIDES
 
-# The label-file keys load_mds189 relies on: only faults in these stop it (mds189_check reports the rest).
-LOADER_KEYS = ("movement", "gt_pose", "gt_pose_align", "metadata")
 _CENTRE_GROUPS = (("MidHip",), ("RHip", "LHip"), ("Neck", "RShoulder", "LShoulder"))
 _UPPER, _LOWER = ("Neck", "RShoulder", "LShoulder"), ("MidHip", "RHip", "LHip")
 
@@ -25,13 +23,14 @@ def split_subjects(subject_ids):
     On the real set's 300 subjects this is the course's split: 000-224 train, 225-299 validation.
 
     Inputs:
-    - subject_ids: iterable of subject ids (strings such as '007', compared as sorted strings)
+    - subject_ids: iterable of subject ids (strings such as '007', sorted by number:
+      ``mds189_check.subject_key``)
 
     Returns a tuple of:
     - train_ids: sorted list of the first n - ceil(n/4) ids
     - val_ids: sorted list of the last ceil(n/4) ids
     """
-    ids = sorted(set(subject_ids))
+    ids = sorted(set(subject_ids), key=mds189_check.subject_key)
     if len(ids) < 2:
         raise ValueError(f"a subject-wise split needs at least 2 subjects, got {len(ids)}: {ids}")
     n_val = -(-len(ids) // 4)
@@ -157,22 +156,32 @@ def procrustes_align(pose, reference):
     return out.reshape(KEYPOINT_DIM)
 
 
+def loader_keys(debug=False):
+    """The label-file keys load_mds189 reads: only faults in these stop it (mds189_check reports the rest).
+
+    ``movement`` (its label must be the file's movement, the class of the rows) and the pose key:
+    ``gt_pose_align`` with debug, else ``gt_pose``.
+    """
+    return ("movement", "gt_pose_align" if debug else "gt_pose")
+
+
 def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_groups=False):
     """Load the hand-labelled key-frame keypoints of MDS189 (or the generated sample) as arrays.
 
     Every subject contributes, for each movement in class order, its ``left`` then its ``right``
     key-frame pose. For the bilateral movements (reach, squat, pushup) the two entries are the same
     key frame, counted twice as the course's loader did; so every movement has two examples per
-    subject and the classes stay balanced. The keys of every label file that the loader relies on
-    (``LOADER_KEYS``: movement, gt_pose, gt_pose_align, metadata) are validated first
-    (``mds189_check``): a fault there raises ``mds189_check.FormatError`` naming the file. Faults in
-    the other keys (pseudo_gt_raw, frames, gt_pose_dict) do not stop loading; ``python -m mds189_check``
-    reports them.
+    subject and the classes stay balanced. The keys of every label file that the loader reads
+    (``loader_keys``: movement and the pose key) are validated first (``mds189_check``): a fault there
+    raises ``mds189_check.FormatError`` naming the file. Faults in the other keys (metadata,
+    pseudo_gt_raw, frames, gt_pose_dict, the unused pose key) do not stop loading;
+    ``python -m mds189_check`` reports them.
 
     Inputs:
     - path: the data root (holding trainval/)
     - debug: use ``gt_pose_align`` (Procrustes-aligned, a debugging aid) instead of raw ``gt_pose``
-    - normalize: centre and scale each pose by its own body (``normalize_poses``)
+    - normalize: centre and scale each pose by its own body (``normalize_poses``); a pose without a
+      body (fewer than two distinct labelled joints) raises ValueError naming its file and side
     - val_subjects: ids of the validation subjects; None for ``split_subjects`` (last quarter)
     - return_groups: also return the subject id of every row
 
@@ -193,16 +202,24 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
         if set(subjects) <= set(val_ids):
             raise ValueError(f"val_subjects leave no training subject under {root / 'trainval'}")
     key = "gt_pose_align" if debug else "gt_pose"
-    X, y, groups = [], [], []
+    X, y, groups, where = [], [], [], []
     for sid in subjects:
         for c, m in enumerate(MOVEMENTS):
-            data = mds189_check.read_label_file(root / "trainval" / sid / "labels" / f"{m}.json", LOADER_KEYS)
-            for side in ("left", "right"):
+            path = root / "trainval" / sid / "labels" / f"{m}.json"
+            data = mds189_check.read_label_file(path, loader_keys(debug))
+            for side in SIDES:
                 X.append(data[key][side])
                 y.append(c)
                 groups.append(sid)
+                where.append(f"{path}: {key}.{side}")
     X, y, groups = np.array(X, dtype=np.float64), np.array(y, dtype=np.int64), np.array(groups)
     if normalize:
+        bad = np.flatnonzero(~has_body(X))
+        if bad.size:
+            raise ValueError(
+                f"{where[bad[0]]}: fewer than two distinct labelled joints, so the pose cannot be "
+                f"normalised ({bad.size} such pose{'s' * (bad.size > 1)}; load with normalize=False)"
+            )
         X = normalize_poses(X)
     val = np.isin(groups, val_ids)
     out = (X[~val], y[~val], X[val], y[val])

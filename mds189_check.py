@@ -2,25 +2,42 @@
 
 ``python -m mds189_check ROOT`` walks a data root and prints one line per problem, ``<path>: <what>``,
 then exits 1 if there was any error. Warnings (``warning: <path>: <what>``) flag what the real set is
-known to contain (keypoints outside the image, inconsistent metadata) and do not fail the check.
-The loaders (``data_utils.load_mds189``, the image datasets) call the same functions on what they
-read, so a data set broken there fails there too with a message that names the file.
+known to contain (keypoints outside the image, inconsistent metadata, unlabelled poses) and do not fail
+the check. Dot-files (.DS_Store, ._*) are ignored everywhere. The loaders (``data_utils.load_mds189``,
+the image datasets) call the same functions on what they read, so a data set broken there fails there
+too with a message that names the file.
 """
 
 import argparse
 import csv
 import json
 import math
+import os
 import re
 import sys
+from itertools import zip_longest
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image
 from tqdm import tqdm
 
-from mds189_constants import JOINTS, KEY_FRAME_LABELS, KEYPOINT_DIM, MOVEMENTS, UNILATERAL, key_frame_sides
+from mds189_constants import (
+    BILATERAL,
+    FPS,
+    FRAME_STEP,
+    JOINTS,
+    KEY_FRAME_LABELS,
+    KEYPOINT_DIM,
+    MOVEMENTS,
+    PLACEHOLDER,
+    RESIZED_SIZE,
+    SIDES,
+    key_frame_side,
+    key_frame_sides,
+    video_frame_indices,
+)
 
-RESIZED_SIZE = (224, 448)
 LABEL_KEYS = ("movement", "frames", "gt_pose", "gt_pose_align", "gt_pose_dict", "pseudo_gt_raw", "metadata")
 METADATA_KEYS = (
     "width",
@@ -33,14 +50,16 @@ METADATA_KEYS = (
     "fps",
     "video_scale",
 )
+_METADATA_INTS = ("width", "height", "video_width", "video_height", "number_frames", "fps")
+IMAGE_LABELS = KEY_FRAME_LABELS + MOVEMENTS  # the labels an image list may hold, the test list's aside
 DATALOADER_FILES = {  # file -> the labels it may hold
     "keyframe_data_train.txt": KEY_FRAME_LABELS,
     "keyframe_data_val.txt": KEY_FRAME_LABELS,
     "videoframe_data_train.txt": MOVEMENTS,
     "videoframe_data_val.txt": MOVEMENTS,
-    "videoframe_data_test.txt": ("label",),
+    "videoframe_data_test.txt": (PLACEHOLDER,),
 }
-FRAME_NAME = re.compile(r"^\d{4,}\.jpg$")
+KEY_FRAME_FOLDERS = ("key_frames", "key_frames_resized")  # a key-frame list may point into either
 
 
 class FormatError(ValueError):
@@ -84,81 +103,130 @@ def check_keypoints(values, where, hand_labelled=True, size=None):
             warnings.append(
                 f"{where}: joint {j} ({name}) at ({x}, {y}) lies outside the {size[0]}x{size[1]} image"
             )
+    labelled = sum(values[2::3]) if hand_labelled and not errors else 2
+    if labelled < 2:
+        what = "no labelled joint (every c = 0)" if labelled == 0 else "one labelled joint"
+        warnings.append(f"{where}: {what}; the pose cannot be normalised")
     return errors, warnings
 
 
-def _check_span(span, key, where, n, with_key):
-    """Problems of one frame span: integer f_start (<= f_key) <= f_end < number_frames n."""
+# ---- labels/<movement>.json ------------------------------------------------------------------------
+
+
+class _Facts(NamedTuple):
+    """What a label file says about its images, where that part of it is valid (else None)."""
+
+    size: tuple | None  # key frame (width, height)
+    video_size: tuple | None  # video frame (width, height)
+    frames: list | None  # the indices frames/<movement>/ must hold
+
+
+def _check_span(span, key, where, n, with_key, within=None):
+    """Problems of one frame span: integer f_start (<= f_key) <= f_end < number_frames n, inside
+    the (f_start, f_end) span ``within`` if given."""
     fields = ("f_start", "f_end") + (("f_key",) if with_key else ())
     if not isinstance(span, dict) or not all(_is_int(span.get(f)) for f in fields):
         return [f"{where}: {key} needs integer {', '.join(fields)}"]
     errors = []
     if not 0 <= span["f_start"] <= span.get("f_key", span["f_start"]) <= span["f_end"]:
         errors.append(f"{where}: {key} frames out of order: {span}")
-    if _is_int(n) and span["f_end"] >= n:
+    if n is not None and span["f_end"] >= n:
         errors.append(f"{where}: {key}.f_end {span['f_end']} >= metadata.number_frames {n}")
+    if within is not None and not within[0] <= span["f_start"] <= span["f_end"] <= within[1]:
+        errors.append(
+            f"{where}: {key} frames {span['f_start']}-{span['f_end']} lie outside the movement's "
+            f"{within[0]}-{within[1]}"
+        )
     return errors
 
 
 def _check_movement(mv, where, movement, n):
+    """(errors, the movement's (f_start, f_end) or None)."""
     if not isinstance(mv, dict) or mv.get("label") != movement:
-        return [
-            f"{where}: movement.label is {mv.get('label') if isinstance(mv, dict) else mv!r}, expected "
-            f"{movement!r}"
-        ]
+        got = mv.get("label") if isinstance(mv, dict) else mv
+        return [f"{where}: movement.label is {got!r}, expected {movement!r}"], None
     errors = []
-    if mv.get("bilateral") is not (movement not in UNILATERAL):
+    if mv.get("bilateral") is not (movement in BILATERAL):
         errors.append(
-            f"{where}: movement.bilateral is {mv.get('bilateral')!r}, expected {movement not in UNILATERAL}"
+            f"{where}: movement.bilateral is {mv.get('bilateral')!r}, expected {movement in BILATERAL}"
         )
-    return errors + _check_span(mv, "movement", where, n, with_key=False)
+    span_errors = _check_span(mv, "movement", where, n, with_key=False)
+    return errors + span_errors, None if span_errors else (mv["f_start"], mv["f_end"])
 
 
-def _check_frames(frames, where, movement, n):
+def _check_frames(frames, where, movement, n, span):
     if not isinstance(frames, dict):
         return [f"{where}: frames is not an object"]
     errors = []
-    for side in ("left", "right"):
-        errors += _check_span(frames.get(side), f"frames.{side}", where, n, with_key=True)
-    for side in ("left", "right"):
-        key_side = side if movement in UNILATERAL else key_frame_sides(movement)[0]
-        expected = f"key_frames/{movement}_{key_side}.jpg"
+    for side in SIDES:
+        errors += _check_span(frames.get(side), f"frames.{side}", where, n, with_key=True, within=span)
+        expected = f"key_frames/{movement}_{key_frame_side(movement, side)}.jpg"
         if isinstance(frames.get(side), dict) and frames[side].get("filename") != expected:
             errors.append(
                 f"{where}: frames.{side}.filename is {frames[side].get('filename')!r}, expected {expected!r}"
             )
+    if movement in BILATERAL and frames.get("left") != frames.get("right"):
+        errors.append(f"{where}: frames.left and frames.right differ; a bilateral movement has one key frame")
     return errors
 
 
 def _check_metadata(meta, where):
+    """(errors, warnings, metadata or None when it is unusable)."""
     if not isinstance(meta, dict):
-        return [f"{where}: metadata is not an object"], []
+        return [f"{where}: metadata is not an object"], [], None
     missing = [k for k in METADATA_KEYS if k not in meta]
     if missing:
-        return [f"{where}: metadata lacks {', '.join(missing)}"], []
-    bad = [k for k in METADATA_KEYS[:-1] if not (_is_number(meta[k]) and meta[k] > 0)]
-    if bad:
-        return [f"{where}: metadata.{bad[0]} is {meta[bad[0]]!r}, expected a positive number"], []
+        return [f"{where}: metadata lacks {', '.join(missing)}"], [], None
+    errors = [
+        f"{where}: metadata.{k} is {meta[k]!r}, expected a positive integer"
+        for k in _METADATA_INTS
+        if not (_is_int(meta[k]) and meta[k] > 0)
+    ] + [
+        f"{where}: metadata.{k} is {meta[k]!r}, expected a positive number"
+        for k in METADATA_KEYS
+        if k not in _METADATA_INTS and not (_is_number(meta[k]) and meta[k] > 0)
+    ]
+    if errors:
+        return errors, [], None
+    if meta["fps"] != FPS:
+        errors.append(f"{where}: metadata.fps is {meta['fps']}, expected {FPS}")
     warnings = [
         f"{where}: metadata.video_{d}_scale * {d} = {meta[f'video_{d}_scale'] * meta[d]:.2f}, "
         f"expected {target} (the resized key frames)"
         for d, target in zip(("width", "height"), RESIZED_SIZE, strict=True)
         if abs(meta[f"video_{d}_scale"] * meta[d] - target) > 0.01 * target
     ]
-    return [], warnings
+    return errors, warnings, meta
 
 
-def _check_pseudo(raw, where):
-    if not isinstance(raw, dict) or any(
-        k not in raw for k in ("frames", "num_people", "2d_keypoints", "bbox")
-    ):
-        return [f"{where}: pseudo_gt_raw needs frames, num_people, 2d_keypoints and bbox"]
-    lists = [raw[k] for k in ("frames", "num_people", "2d_keypoints", "bbox")]
+def _frame_list(frames, suffix="", limit=5):
+    """'0072, 0084 and 3 more': frame indices zero-padded, each with the suffix."""
+    text = ", ".join(f"{f:04d}{suffix}" for f in frames[:limit])
+    return text + (f" and {len(frames) - limit} more" if len(frames) > limit else "")
+
+
+def _bbox_mismatch(person, box):
+    """Whether a bbox fails to fit its person's visible keypoints (a tolerance of 2 px + 5% of the extent)."""
+    seen = [(person[3 * j], person[3 * j + 1]) for j in range(len(JOINTS)) if person[3 * j + 2] > 0]
+    if not seen:
+        return False
+    xs, ys = zip(*seen, strict=True)
+    extent = (min(xs), min(ys), max(xs), max(ys))
+    tol = 2 + 0.05 * max(extent[2] - extent[0], extent[3] - extent[1])
+    return any(abs(b - e) > tol for b, e in zip(box, extent, strict=True))
+
+
+def _check_pseudo(raw, where, expected):
+    """(errors, warnings) of pseudo_gt_raw; ``expected``: the video frames its frames must be, or None."""
+    names = ("frames", "num_people", "2d_keypoints", "bbox")
+    if not isinstance(raw, dict) or any(k not in raw for k in names):
+        return [f"{where}: pseudo_gt_raw needs frames, num_people, 2d_keypoints and bbox"], []
+    lists = [raw[k] for k in names]
     if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) != 1:
         return [
             f"{where}: pseudo_gt_raw frames, num_people, 2d_keypoints and bbox must be lists of one length"
-        ]
-    errors = []
+        ], []
+    errors, loose = [], []
     for i, (f, n, people, boxes) in enumerate(zip(*lists, strict=True)):
         at = f"{where}: pseudo_gt_raw frame #{i}"
         if not (
@@ -171,7 +239,8 @@ def _check_pseudo(raw, where):
             errors.append(f"{at}: frame index, num_people and the lengths of 2d_keypoints and bbox disagree")
             continue
         for p, (person, box) in enumerate(zip(people, boxes, strict=True)):
-            errors += check_keypoints(person, f"{at} person {p}", hand_labelled=False)[0]
+            e = check_keypoints(person, f"{at} person {p}", hand_labelled=False)[0]
+            errors += e
             if not (
                 isinstance(box, list)
                 and len(box) == 4
@@ -180,46 +249,53 @@ def _check_pseudo(raw, where):
                 and box[1] <= box[3]
             ):
                 errors.append(f"{at} person {p}: bbox {box!r} is not [xmin, ymin, xmax, ymax]")
-    return errors
+            elif not e and _bbox_mismatch(person, box):
+                loose.append(f"{at} person {p}: bbox {box} does not fit the person's visible keypoints")
+    if expected is not None and not errors and raw["frames"] != expected:
+        missing = sorted(set(expected) - set(raw["frames"]))
+        extra = sorted(set(raw["frames"]) - set(expected))
+        what = "; ".join(
+            [f"missing {_frame_list(missing)}"] * bool(missing)
+            + [f"extra {_frame_list(extra)}"] * bool(extra)
+        )
+        errors.append(
+            f"{where}: pseudo_gt_raw.frames are not the movement's video frames "
+            f"(every {FRAME_STEP}th frame of its span): {what or 'out of order'}"
+        )
+    warnings = [loose[0] + (f" ({len(loose)} such in this file)" if len(loose) > 1 else "")] if loose else []
+    return errors, warnings
 
 
-def check_label_data(data, where, movement, keys=LABEL_KEYS):
-    """Problems of one decoded labels/<movement>.json, in the given top-level keys.
-
-    ``gt_pose_dict`` (the labelling tool's raw export, unused by the loaders) only has to hold
-    'left' and 'right'; clicks that are not lists of [x, y] pairs per BODY_25 joint are warnings.
-
-    Inputs:
-    - data: the decoded JSON; where: text naming it in messages (the file); movement: its movement
-    - keys: the keys to check, among LABEL_KEYS (a loader passes the ones it reads); metadata is always
-      checked, since spans and keypoints are checked against it
-
-    Returns a tuple of lists of messages: (errors, warnings).
-    """
+def _check_label(data, where, movement, keys):
+    """check_label_data's work: (errors, warnings, _Facts)."""
     unknown = sorted(set(keys) - set(LABEL_KEYS))
     if unknown:
         raise ValueError(f"unknown label keys {unknown}; expected some of {', '.join(LABEL_KEYS)}")
+    nothing = _Facts(None, None, None)
     if not isinstance(data, dict):
-        return [f"{where}: expected a JSON object"], []
-    keys = [k for k in LABEL_KEYS if k in keys or k == "metadata"]
+        return [f"{where}: expected a JSON object"], [], nothing
+    keys = [k for k in LABEL_KEYS if k in keys]
     missing = [k for k in keys if k not in data]
     if missing:
-        return [f"{where}: missing key{'s' * (len(missing) > 1)} {', '.join(missing)}"], []
-    errors, warnings = _check_metadata(data["metadata"], where)
-    if errors:
-        return errors, warnings
-    size, n = (data["metadata"]["width"], data["metadata"]["height"]), data["metadata"]["number_frames"]
+        return [f"{where}: missing key{'s' * (len(missing) > 1)} {', '.join(missing)}"], [], nothing
+    errors, warnings, meta = [], [], None
+    if "metadata" in keys:
+        errors, warnings, meta = _check_metadata(data["metadata"], where)
+    n = meta["number_frames"] if meta else None
+    span = None
     if "movement" in keys:
-        errors += _check_movement(data["movement"], where, movement, n)
+        e, span = _check_movement(data["movement"], where, movement, n)
+        errors += e
     if "frames" in keys:
-        errors += _check_frames(data["frames"], where, movement, n)
+        errors += _check_frames(data["frames"], where, movement, n, span)
+    size = (meta["width"], meta["height"]) if meta else None
     for key in ("gt_pose", "gt_pose_align", "gt_pose_dict"):
         if key not in keys:
             continue
-        if not isinstance(data[key], dict) or any(s not in data[key] for s in ("left", "right")):
+        if not isinstance(data[key], dict) or any(s not in data[key] for s in SIDES):
             errors.append(f"{where}: {key} needs 'left' and 'right'")
             continue
-        for side in ("left", "right"):
+        for side in SIDES:
             if key == "gt_pose_dict":  # the raw export's inner format is undocumented: never blocks loading
                 warnings += _check_clicks(data[key][side], f"{where}: {key}.{side}")
             else:
@@ -227,9 +303,29 @@ def check_label_data(data, where, movement, keys=LABEL_KEYS):
                     data[key][side], f"{where}: {key}.{side}", size=size if key == "gt_pose" else None
                 )
                 errors, warnings = errors + e, warnings + w
+    frames = video_frame_indices(n, *span) if n and span else None
     if "pseudo_gt_raw" in keys:
-        errors += _check_pseudo(data["pseudo_gt_raw"], where)
-    return errors, warnings
+        e, w = _check_pseudo(data["pseudo_gt_raw"], where, frames)
+        errors, warnings = errors + e, warnings + w
+    video_size = (meta["video_width"], meta["video_height"]) if meta else None
+    return errors, warnings, _Facts(size, video_size, frames)
+
+
+def check_label_data(data, where, movement, keys=LABEL_KEYS):
+    """Problems of one decoded labels/<movement>.json, in the given top-level keys.
+
+    ``gt_pose_dict`` (the labelling tool's raw export, unused by the loaders) only has to hold
+    'left' and 'right'; clicks that are not lists of [x, y] pairs per BODY_25 joint are warnings.
+    Checks that need the metadata (spans against number_frames, keypoints inside the image,
+    pseudo_gt_raw.frames against the video frames of the span) run only when ``metadata`` is checked.
+
+    Inputs:
+    - data: the decoded JSON; where: text naming it in messages (the file); movement: its movement
+    - keys: the keys to check, among LABEL_KEYS (a loader passes the ones it reads)
+
+    Returns a tuple of lists of messages: (errors, warnings).
+    """
+    return _check_label(data, where, movement, keys)[:2]
 
 
 def _check_clicks(clicks, where):
@@ -268,7 +364,7 @@ def read_label_file(path, keys=LABEL_KEYS):
     Inputs:
     - path: the label file
     - keys: the top-level keys whose errors fail the read (all by default; a loader passes the keys
-      it reads, so that faults elsewhere, e.g. in pseudo_gt_raw, do not block it)
+      it reads, so that faults elsewhere, e.g. in pseudo_gt_raw or metadata, do not block it)
 
     Returns the decoded dict.
     """
@@ -280,15 +376,44 @@ def read_label_file(path, keys=LABEL_KEYS):
     return data
 
 
+# ---- subjects ----------------------------------------------------------------------------------------
+
+
+def is_subject_id(name):
+    """Whether a trainval/ folder name is a subject id: all ASCII digits ('000', '042', '1000')."""
+    return re.fullmatch(r"[0-9]+", name) is not None
+
+
+def subject_key(sid):
+    """Sort key of subject ids: by number ('999' before '1000'), any other name after them."""
+    return (0, int(sid), sid) if is_subject_id(sid) else (1, 0, sid)
+
+
 def subject_ids(root):
-    """Sorted subject ids (folder names) under <root>/trainval; raises FormatError if there are none."""
+    """Subject ids under <root>/trainval: its all-digit folders, sorted by number.
+
+    Other folders (__MACOSX, backups) are not subjects; ``check_root`` warns about them.
+    Raises FormatError if there is no subject.
+    """
     trainval = Path(root) / "trainval"
     if not trainval.is_dir():
         raise FormatError(f"{trainval}: missing folder (is {root} an MDS189 data root?)")
-    ids = sorted(p.name for p in trainval.iterdir() if p.is_dir() and not p.name.startswith("."))
+    ids = [p.name for p in trainval.iterdir() if p.is_dir() and is_subject_id(p.name)]
     if not ids:
-        raise FormatError(f"{trainval}: no subject folders")
-    return ids
+        raise FormatError(f"{trainval}: no subject folders (folders named by number: 000, 001, ...)")
+    return sorted(ids, key=subject_key)
+
+
+# ---- image lists (dataloader_files/*.txt) -------------------------------------------------------------
+
+
+class ListedImage(NamedTuple):
+    """One line of an image list."""
+
+    line: int  # line number in the file, from 1
+    listed: str  # the image path as written
+    path: Path  # the file it points to (``resolve``)
+    label: str
 
 
 def resolve(root, path):
@@ -306,32 +431,151 @@ def resolve(root, path):
     return Path(root).joinpath(*p.parts[anchors[-1] :]) if anchors else p  # the last one: the data root's
 
 
-def read_dataloader_file(root, name):
-    """Read dataloader_files/<name>: a list of (image Path, label); raises FormatError listing bad lines."""
-    entries, errors = _read_dataloader(Path(root), name)
+def read_image_list(path, root, allowed_labels=None):
+    """Read an image list: header-less CSV, one ``image_path,label`` line per image (blank lines skipped).
+
+    Inputs:
+    - path: the list, e.g. <root>/dataloader_files/keyframe_data_train.txt
+    - root: the data root that relative image paths start from (see ``resolve``)
+    - allowed_labels: the labels it may hold; None for those of its name in DATALOADER_FILES, or for
+      another name any movement or key-frame label (the test list's placeholder ``label`` only where
+      allowed: in videoframe_data_test.txt)
+
+    Returns a list of ListedImage, in file order; whether the images exist is not checked here.
+    Raises FormatError (a ValueError) listing every bad line as ``file:line: what``.
+    """
+    entries, errors = _parse_image_list(Path(path), Path(root), allowed_labels)
     if errors:
         raise FormatError("\n".join(errors))
     return entries
 
 
-def _read_dataloader(root, name):
-    path = root / "dataloader_files" / name
-    if not path.is_file():
+def _parse_image_list(path, root, allowed):
+    """read_image_list's work: (entries, errors)."""
+    allowed = DATALOADER_FILES.get(path.name, IMAGE_LABELS) if allowed is None else tuple(allowed)
+    entries, errors = [], []
+    try:
+        with open(path, newline="") as f:
+            rows = csv.reader(f)
+            for row in rows:
+                if not "".join(row).strip():
+                    continue
+                at = f"{path}:{rows.line_num}"
+                if len(row) != 2 or not row[0].strip():
+                    errors.append(f"{at}: expected 'image_path,label', got {','.join(row)!r}")
+                    continue
+                listed, label = row[0].strip(), row[1].strip()
+                if label in allowed:
+                    entries.append(ListedImage(rows.line_num, listed, resolve(root, listed), label))
+                elif label == PLACEHOLDER:
+                    errors.append(
+                        f"{at}: the placeholder label {PLACEHOLDER!r} belongs to the test list only; "
+                        f"{path.name} needs one of {', '.join(allowed)}"
+                    )
+                else:
+                    errors.append(f"{at}: unknown label {label!r}; expected one of {', '.join(allowed)}")
+    except FileNotFoundError:
         return [], [f"{path}: missing file"]
-    allowed, entries, errors = DATALOADER_FILES[name], [], []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        image, sep, label = line.rpartition(",")
-        if not sep or not image:
-            errors.append(f"{path}:{i}: expected 'image_path,label', got {line!r}")
-        elif label not in allowed:
-            errors.append(f"{path}:{i}: unknown label {label!r}; expected one of {', '.join(allowed)}")
-        elif not resolve(root, image).is_file():
-            errors.append(f"{path}:{i}: image {image} not found (looked for {resolve(root, image)})")
-        else:
-            entries.append((resolve(root, image), label))
+    except (csv.Error, UnicodeDecodeError) as e:
+        return [], [f"{path}: not a CSV text file: {e}"]
     if not entries and not errors:
-        errors.append(f"{path}: no entries")
+        errors.append(f"{path}: no 'image_path,label' lines")
     return entries, errors
+
+
+def _subject_of(path):
+    """Subject id of an image path: the folder after its last trainval/ part (None if it has none).
+
+    Read from the path itself, so absolute paths that exist outside the given root spelling
+    (e.g. an absolute path with a relative root) still name their subject.
+    """
+    parts = Path(path).parts
+    if "trainval" not in parts[:-1]:
+        return None
+    return parts[len(parts) - 1 - parts[::-1].index("trainval") + 1]
+
+
+def _path_contradiction(name, entry):
+    """Why a listed image's path does not fit its label and list, or None."""
+    p, label = entry.path, entry.label
+    if name.startswith("keyframe"):
+        fits = p.parent.name in KEY_FRAME_FOLDERS and p.name == f"{label}.jpg"
+        expected = f"trainval/<id>/key_frames_resized/{label}.jpg (or key_frames/)"
+    elif name.endswith("_test.txt"):
+        fits, expected = p.parent.name == "test_kaggle_frames", "test_kaggle_frames/NNNN.jpg"
+    else:
+        fits = p.parent.name == label and p.parent.parent.name == "frames"
+        expected = f"trainval/<id>/frames/{label}/NNNN.jpg"
+    if fits and (name.endswith("_test.txt") or _subject_of(p) is not None):
+        return None
+    return f"{entry.listed} does not fit its label {label!r}: expected {expected}"
+
+
+def _first_difference(got, expected):
+    """Index of the first difference of two lists (None if they are equal)."""
+    return next((i for i, (a, b) in enumerate(zip_longest(got, expected)) if a != b), None)
+
+
+def _check_lists(root, subjects, test_names):
+    """Problems of dataloader_files/: each line, duplicates, the split, and subject coverage."""
+    errors, seen, splits = [], {}, {}
+    covered = {"keyframe": set(), "videoframe": set()}
+    folder = root / "dataloader_files"
+    for name in DATALOADER_FILES:
+        entries, e = _parse_image_list(folder / name, root, None)
+        errors += e
+        kind, split = name.split("_data_")[0], name.rsplit("_", 1)[1][:-4]
+        if split != "test" and any(m.endswith(": missing file") for m in e):
+            covered.pop(kind, None)  # a missing list is one error, not one per subject
+        for entry in entries:
+            at = f"{folder / name}:{entry.line}"
+            if not entry.path.is_file():
+                errors.append(f"{at}: image {entry.listed} not found (looked for {entry.path})")
+                continue
+            why = _path_contradiction(name, entry)
+            if why:
+                errors.append(f"{at}: {why}")
+            key = os.path.abspath(entry.path)
+            if key in seen:
+                errors.append(f"{at}: {entry.listed} is listed again (first at {seen[key]})")
+            seen.setdefault(key, at)
+            sid = _subject_of(entry.path)
+            if split != "test" and sid is not None:
+                splits.setdefault(sid, set()).add(split)
+                if kind in covered:
+                    covered[kind].add(sid)
+        if split == "test" and not e:
+            i = _first_difference([x.path.name for x in entries], test_names)
+            if i is not None:
+                where = f"{folder / name}:{entries[i].line}" if i < len(entries) else f"{folder / name}"
+                errors.append(
+                    f"{where}: must list test_kaggle_frames in file order ({len(test_names)} frames); "
+                    f"{_what_differs(i, [x.path.name for x in entries], test_names)}"
+                )
+    for sid, in_splits in sorted(splits.items(), key=lambda kv: subject_key(kv[0])):
+        if len(in_splits) > 1:
+            errors.append(f"{folder}: subject {sid} appears in both train and val files")
+    for kind, ids in covered.items():
+        absent = [s for s in subjects if s not in ids]
+        if absent:
+            errors.append(
+                f"{folder}: subject{'s' * (len(absent) > 1)} {', '.join(absent[:10])}"
+                f"{f' and {len(absent) - 10} more' if len(absent) > 10 else ''} "
+                f"in no {kind}_data_train.txt or {kind}_data_val.txt line"
+            )
+    return errors
+
+
+def _what_differs(i, got, expected):
+    """Text for the first difference (at index i) of a list of names from the expected one."""
+    if i >= len(got):
+        return f"it stops after {len(got)} entries, before {expected[i]}"
+    if i >= len(expected):
+        return f"{got[i]!r} is one too many ({len(got)} entries)"
+    return f"found {got[i]!r} where {expected[i]} belongs"
+
+
+# ---- the data root ------------------------------------------------------------------------------------
 
 
 def check_image(path, size=None):
@@ -352,34 +596,73 @@ def check_image(path, size=None):
     return [], []
 
 
+def _listing(folder):
+    """Names in a folder, dot-files left out, sorted; None if the folder is missing."""
+    if not folder.is_dir():
+        return None
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def _frame_index(name):
+    """The frame index of a frame file name NNNN.jpg (zero-padded to 4 digits), or None."""
+    stem = name[:-4] if name.endswith(".jpg") else ""
+    return int(stem) if re.fullmatch(r"[0-9]{4,}", stem) and name == f"{int(stem):04d}.jpg" else None
+
+
+def _unknown_entries(folder, known, what):
+    """Errors for the entries of a subject folder's sub-folder that are not among ``known``."""
+    return [
+        f"{folder / name}: not {what} (expected one of {', '.join(known)})"
+        for name in _listing(folder) or []
+        if name not in known
+    ]
+
+
+def _check_video_frames(frames_dir, facts, images):
+    """(errors, warnings) of frames/<movement>/ against the frames its label file implies."""
+    names = _listing(frames_dir)
+    if not names:
+        return [f"{frames_dir}: missing or empty folder"], []
+    errors, mismatched = [], []
+    indices = {}
+    for name in names:
+        if _frame_index(name) is None:
+            errors.append(f"{frames_dir / name}: not a frame name NNNN.jpg (the zero-padded frame index)")
+        else:
+            indices[_frame_index(name)] = name
+    if facts.frames is not None:
+        expected = f"every {FRAME_STEP}th video frame inside the movement's span"
+        missing = sorted(set(facts.frames) - set(indices))
+        if missing:
+            errors.append(f"{frames_dir}: missing frames {_frame_list(missing, '.jpg')} ({expected})")
+        errors += [f"{frames_dir / indices[f]}: not a frame of the movement ({expected})"
+                   for f in sorted(set(indices) - set(facts.frames))]
+    for name in (indices[f] for f in sorted(indices)) if images else ():
+        e, m = check_image(frames_dir / name, facts.video_size)
+        errors, mismatched = errors + e, mismatched + m
+    warnings = [mismatched[0] + (f" (and {len(mismatched) - 1} more frames of this folder)"
+                                 if len(mismatched) > 1 else "")] if mismatched else []
+    return errors, warnings
+
+
 def _check_subject(folder, images):
-    errors, warnings = [], []
+    errors = _unknown_entries(folder / "labels", [f"{m}.json" for m in MOVEMENTS], "a movement's label file")
+    errors += _unknown_entries(folder / "frames", MOVEMENTS, "a movement")
+    for sub in KEY_FRAME_FOLDERS:
+        errors += _unknown_entries(folder / sub, [f"{k}.jpg" for k in KEY_FRAME_LABELS], "a key frame")
+    warnings = []
     for m in MOVEMENTS:
         path = folder / "labels" / f"{m}.json"
         data, e = load_json(path)
+        facts = _Facts(None, None, None)
         if not e:
-            e, w = check_label_data(data, str(path), m)
+            e, w, facts = _check_label(data, str(path), m, LABEL_KEYS)
             warnings += w
         errors += e
-        frames_dir = folder / "frames" / m
-        names = sorted(p.name for p in frames_dir.glob("*")) if frames_dir.is_dir() else []
-        if not names:
-            errors.append(f"{frames_dir}: missing or empty folder")
-        for name in names:
-            if not FRAME_NAME.match(name):
-                errors.append(f"{frames_dir / name}: not a frame name NNNN.jpg")
-            elif int(name[:-4]) % 12:
-                warnings.append(f"{frames_dir / name}: frame index not a multiple of 12")
-            elif not e and not data["movement"]["f_start"] <= int(name[:-4]) <= data["movement"]["f_end"]:
-                warnings.append(
-                    f"{frames_dir / name}: outside the movement's frames "
-                    f"{data['movement']['f_start']}-{data['movement']['f_end']}"
-                )
-            if images:
-                errors += check_image(frames_dir / name)[0]
+        e, w = _check_video_frames(folder / "frames" / m, facts, images)
+        errors, warnings = errors + e, warnings + w
         for side in key_frame_sides(m):
-            size = (data["metadata"]["width"], data["metadata"]["height"]) if not e else None
-            for sub, expected in (("key_frames", size), ("key_frames_resized", RESIZED_SIZE)):
+            for sub, expected in (("key_frames", facts.size), ("key_frames_resized", RESIZED_SIZE)):
                 path = folder / sub / f"{m}_{side}.jpg"
                 if not images:
                     errors += [] if path.is_file() else [f"{path}: missing file"]
@@ -391,14 +674,17 @@ def _check_subject(folder, images):
 
 
 def _check_test(root, images):
-    errors, folder = [], root / "test_kaggle_frames"
-    names = sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
+    """(errors, the test frame names in file order)."""
+    folder = root / "test_kaggle_frames"
+    names = _listing(folder)
     if not names:
         return [f"{folder}: missing or empty folder"], []
-    expected = [f"{i:04d}.jpg" for i in range(len(names))]
-    if names != expected:
-        wrong = next(n for n, x in zip(names, expected, strict=True) if n != x)
-        errors.append(f"{folder}: frames must be 0000.jpg ... {expected[-1]} without gaps; found {wrong}")
+    errors = [f"{folder / n}: not a test frame name NNNN.jpg" for n in names if _frame_index(n) is None]
+    names = sorted((n for n in names if _frame_index(n) is not None), key=_frame_index)
+    missing = sorted(set(range(_frame_index(names[-1]) + 1)) - set(map(_frame_index, names))) if names else []
+    if missing:
+        errors.append(f"{folder}: frames must be 0000.jpg ... {names[-1]} without gaps; "
+                      f"missing {_frame_list(missing, '.jpg')}")
     if images:
         for name in names:
             errors += check_image(folder / name)[0]
@@ -407,28 +693,19 @@ def _check_test(root, images):
         return errors + [f"{fmt}: missing file"], names
     with open(fmt, newline="") as f:
         rows = list(csv.reader(f))
+    ids = [r[0] if r else "" for r in rows[1:]]  # a blank line reads as []
+    i = _first_difference(ids, names)
     if not rows or rows[0] != ["Id", "Category"]:
         errors.append(f"{fmt}: header must be 'Id,Category', got {','.join(rows[0]) if rows else 'nothing'}")
-    elif [r[0] if r else "" for r in rows[1:]] != names:  # a blank line reads as []
+    elif i is not None:
+        where = f"{fmt}:{i + 2}" if i < len(ids) else str(fmt)
+        what = "a blank line" if i < len(ids) and not rows[i + 1] else _what_differs(i, ids, names)
         errors.append(
-            f"{fmt}: Ids must be the test frame file names in order ({len(names)} rows), "
-            f"got {len(rows) - 1} rows"
+            f"{where}: Ids must be the test frame file names in file order ({len(names)} rows); {what}"
         )
     elif any(r[1:] != ["predicted_label"] for r in rows[1:]):
         errors.append(f"{fmt}: Category must be the placeholder 'predicted_label' in every row")
     return errors, names
-
-
-def _subject_of(path):
-    """Subject id of an image path: the folder after its last trainval/ part (None if it has none).
-
-    Read from the path itself, so absolute paths that exist outside the given root spelling
-    (e.g. an absolute path with a relative root) still name their subject.
-    """
-    parts = Path(path).parts
-    if "trainval" not in parts[:-1]:
-        return None
-    return parts[len(parts) - 1 - parts[::-1].index("trainval") + 1]
 
 
 def check_root(root, images=True, progress=False):
@@ -436,7 +713,8 @@ def check_root(root, images=True, progress=False):
 
     Inputs:
     - root: the data root (trainval/, test_kaggle_frames/, dataloader_files/, kaggle_submission_format.csv)
-    - images: also decode every image (slower) and check the resized key frames are 224x448
+    - images: also decode every image (slower) and check its size against the metadata (and 224x448
+      for the resized key frames)
     - progress: show a tqdm bar over subjects
 
     Returns a tuple of lists of messages: (errors, warnings).
@@ -447,31 +725,16 @@ def check_root(root, images=True, progress=False):
     except FormatError as e:
         return [str(e)], []
     errors, warnings = [], []
+    for name in _listing(root / "trainval"):
+        if name not in ids:
+            warnings.append(f"{root / 'trainval' / name}: not a subject folder (named by number); ignored")
     for sid in tqdm(ids, desc="subjects", disable=not progress):
-        if not re.fullmatch(r"\d{3,}", sid):
+        if len(sid) < 3:
             warnings.append(f"{root / 'trainval' / sid}: subject folders are named by number (000 ... 299)")
         e, w = _check_subject(root / "trainval" / sid, images)
         errors, warnings = errors + e, warnings + w
     e, test_names = _check_test(root, images)
-    errors += e
-    seen = {}
-    for name in DATALOADER_FILES:
-        entries, e = _read_dataloader(root, name)
-        errors += e
-        if name.endswith("_test.txt"):
-            if [p.name for p, _ in entries] != test_names and not e:
-                errors.append(
-                    f"{root / 'dataloader_files' / name}: must list test_kaggle_frames in file order"
-                )
-            continue
-        split = name.rsplit("_", 1)[1][:-4]
-        for path, _ in entries:
-            seen.setdefault(_subject_of(path), set()).add(split)
-    seen.pop(None, None)
-    for sid, splits in sorted(seen.items()):
-        if len(splits) > 1:
-            errors.append(f"{root / 'dataloader_files'}: subject {sid} appears in both train and val files")
-    return errors, warnings
+    return errors + e + _check_lists(root, ids, test_names), warnings
 
 
 def main(argv=None):

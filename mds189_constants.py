@@ -1,4 +1,5 @@
-"""The one place that names MDS189's movement classes and the OpenPose BODY_25 skeleton.
+"""The one place that names MDS189's movement classes, the OpenPose BODY_25 skeleton and the facts of
+the layout that the sample generator and the checker share (frame step, fps, resized size, sides).
 
 Every other module imports these names; none keeps a copy. Class *names* cross module
 boundaries (files, CSVs, submissions); class *indices* are positions in ``MOVEMENTS``.
@@ -9,8 +10,15 @@ including the NumPy keypoint part (the course's own NumPy loader used alphabetic
 
 MOVEMENTS = ("reach", "squat", "inline", "lunge", "hamstrings", "stretch", "deadbug", "pushup")
 NUM_CLASSES = len(MOVEMENTS)
-BILATERAL = ("reach", "squat", "pushup")
-UNILATERAL = ("inline", "lunge", "hamstrings", "stretch", "deadbug")
+BILATERAL = ("reach", "squat", "pushup")  # one key frame, 'both'; the others have a left and a right one
+UNILATERAL = tuple(m for m in MOVEMENTS if m not in BILATERAL)
+SIDES = ("left", "right")  # the sides of every label file (frames, gt_pose, ...), bilateral ones included
+
+# Facts of the layout (mds189_format.md) that both the sample generator and the checker rely on.
+FRAME_STEP = 12  # frames/<movement>/ keeps every 12th frame of the video: 0000, 0012, ...
+FPS = 30  # metadata.fps
+RESIZED_SIZE = (224, 448)  # (width, height) of key_frames_resized/
+PLACEHOLDER = "label"  # the label of every line of the test list (videoframe_data_test.txt)
 
 # OpenPose BODY_25 joint order: a 75-number keypoint list is [x0, y0, c0, ..., x24, y24, c24].
 JOINTS = (
@@ -41,7 +49,20 @@ def key_frame_sides(movement):
     """Sides of a movement's key frames: ('both',) for bilateral, ('left', 'right') otherwise."""
     if movement not in MOVEMENTS:
         raise ValueError(f"unknown movement {movement!r}; expected one of {', '.join(MOVEMENTS)}")
-    return ("both",) if movement in BILATERAL else ("left", "right")
+    return ("both",) if movement in BILATERAL else SIDES
+
+
+def key_frame_side(movement, side):
+    """The key frame a label-file side ('left' or 'right') points to: 'both' for bilateral movements."""
+    if side not in SIDES:
+        raise ValueError(f"unknown side {side!r}; expected 'left' or 'right'")
+    return side if key_frame_sides(movement) == SIDES else "both"
+
+
+def video_frame_indices(number_frames, f_start, f_end):
+    """The frame indices kept in frames/<movement>/: every FRAME_STEP-th frame of the video inside
+    the movement's span [f_start, f_end]."""
+    return [f for f in range(0, number_frames, FRAME_STEP) if f_start <= f <= f_end]
 
 
 KEY_FRAME_LABELS = tuple(f"{m}_{side}" for m in MOVEMENTS for side in key_frame_sides(m))  # 13

@@ -58,8 +58,9 @@ def draw_proportions(rng, sex=None):
     - rng: numpy Generator
     - sex: 'f', 'm' or None (drawn)
 
-    Returns a Proportions. Height ~ N(163, 7) cm (f) or N(177, 7.5) cm (m); segment ratios of
-    height vary by a few percent independently, so torso, femur and wingspan are not tied to height.
+    Returns a Proportions. Height ~ N(163, 7.5) cm (f) or N(177, 7.5) cm (m), clipped to 145-205 cm;
+    segment ratios of height vary by a few percent independently, so torso, femur and wingspan are
+    not tied to height.
     """
     sex = sex or rng.choice(["f", "m"])
     height = float(np.clip(rng.normal(163 if sex == "f" else 177, 7.5), 145, 205)) / 100

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mds189_constants import BILATERAL, JOINT_INDEX
+from mds189_constants import BILATERAL, FPS, JOINT_INDEX
 from mds189_sample.body import POSE_KEYS, SIDES, joints_3d, place, rot_x, rot_z
-
-FPS = 30
 
 
 def _aim(d, sign):

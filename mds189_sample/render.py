@@ -64,38 +64,81 @@ def draw_appearance(rng):
     )
 
 
-def draw_room(rng, width, height):
-    """A room seen from a phone: wall with doors/windows/posters, a textured floor, uneven light.
+@dataclass(frozen=True)
+class Room:
+    """A subject's room in world metres (y up, the camera on the +z side): a wall at z = -wall_gap
+    behind the subject, a floor at y = 0 in front of it, and the light over the picture."""
 
-    Returns a tuple of:
-    - room: uint8 array of shape (height, width, 3), without the light (see ``light_field``)
-    - light: float array of shape (height, width, 1), the room's light, multiplied in last
-    """
-    y, x = np.mgrid[0:height, 0:width] / np.array([height, width])[:, None, None]
-    horizon = rng.uniform(0.3, 0.65)
-    wall = np.array(_jitter(rng, _pick(rng, WALLS), 15))
-    floor = np.array(_jitter(rng, _pick(rng, FLOORS), 15))
-    img = np.where((y < horizon)[..., None], wall, floor).astype(float)
-    img *= 1 + 0.03 * rng.standard_normal((height, width, 1))  # faint texture
-    depth = np.clip((y - horizon) / (1 - horizon), 1e-3, 1)
-    if rng.random() < 0.6:  # planks or tiles, closer together near the horizon
-        stripes = np.sin(2 * np.pi * rng.uniform(3, 8) * np.log(depth)) > 0
-        img[(y >= horizon) & stripes] *= rng.uniform(0.88, 0.96)
-    pil = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(pil)
-    for _ in range(int(rng.integers(1, 5))):  # doors, windows, posters, shelves
-        w, h = rng.uniform(0.1, 0.4) * width, rng.uniform(0.08, 0.5) * height
-        x0, y1 = rng.uniform(-0.1, 0.9) * width, horizon * height * rng.uniform(0.6, 1.0)
+    wall: tuple  # RGB
+    floor: tuple  # RGB
+    wall_gap: float  # metres from the subject (near x = z = 0) to the wall behind
+    skirting: float  # height of the dark strip along the foot of the wall, metres
+    planks: float  # floor planks or tiles per metre of depth (0: a plain floor)
+    plank_shade: float
+    decorations: tuple  # doors, windows, posters, shelves: ((x0, x1, y0, y1) metres on the wall, RGB)
+    gradient: tuple  # the light's slope across the picture (x, y)
+
+
+def draw_room(rng):
+    """Draw a subject's room: wall and floor colours, floor pattern, wall decorations, uneven light."""
+    wall = _jitter(rng, _pick(rng, WALLS), 15)
+    floor = _jitter(rng, _pick(rng, FLOORS), 15)
+    planks = float(rng.uniform(1.5, 4)) if rng.random() < 0.6 else 0.0
+    decorations = []
+    for _ in range(int(rng.integers(1, 5))):
+        w, h = rng.uniform(0.4, 1.6), rng.uniform(0.3, 1.8)
+        x0, top = rng.uniform(-3.0, 2.5), rng.uniform(1.2, 2.4)
         colour = _vivid(rng) if rng.random() < 0.5 else _jitter(rng, _pick(rng, NEUTRAL))
-        draw.rectangle([x0, y1 - h, x0 + w, y1], fill=colour)
-    draw.line(
-        [0, horizon * height, width, horizon * height],
-        fill=tuple(int(c * 0.8) for c in wall),
-        width=max(2, height // 120),
+        decorations.append(((float(x0), float(x0 + w), float(max(0.0, top - h)), float(top)), colour))
+    return Room(
+        wall=wall,
+        floor=floor,
+        wall_gap=float(rng.uniform(0.8, 2.5)),
+        skirting=float(rng.uniform(0.03, 0.1)),
+        planks=planks,
+        plank_shade=float(rng.uniform(0.88, 0.96)),
+        decorations=tuple(decorations),
+        gradient=tuple(rng.uniform(-0.35, 0.35, size=2)),
     )
-    gx, gy = rng.uniform(-0.35, 0.35, size=2)
+
+
+def paint_room(room, camera, width, height, texture):
+    """The room as seen by a camera: where each pixel's ray meets the floor or the wall.
+
+    Inputs:
+    - room: Room; camera: Camera for this image size; width, height: the image size
+    - texture: float array of shape (height, width, 1), the surfaces' faint grain (standard normal)
+
+    Returns a uint8 array of shape (height, width, 3), without the light (see ``light_field``).
+    """
+    u, v = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
+    rays = np.stack([(u - camera.cx) / camera.focal, (v - camera.cy) / camera.focal, np.ones_like(u)], -1)
+    d = rays @ camera.R  # world directions (R's rows are the camera's axes)
+    c = camera.centre
+    z_wall = -room.wall_gap
+    floor_z = np.where(d[..., 1] < 0, c[2] - c[1] / np.minimum(d[..., 1], -1e-12) * d[..., 2], -np.inf)
+    on_floor = floor_z > z_wall  # the ray meets the floor in front of the wall
+    t_wall = (z_wall - c[2]) / np.minimum(d[..., 2], -1e-12)
+    wall_x, wall_y = c[0] + t_wall * d[..., 0], c[1] + t_wall * d[..., 1]
+    img = np.where(on_floor[..., None], np.array(room.floor, float), np.array(room.wall, float))
+    for (x0, x1, y0, y1), colour in room.decorations:
+        img[~on_floor & (wall_x >= x0) & (wall_x <= x1) & (wall_y >= y0) & (wall_y <= y1)] = colour
+    img[~on_floor & (wall_y < room.skirting)] = [0.8 * k for k in room.wall]
+    if room.planks:  # planks or tiles, closer together in the distance
+        stripes = np.zeros_like(on_floor)
+        stripes[on_floor] = np.sin(2 * np.pi * room.planks * floor_z[on_floor]) > 0
+        img[stripes] *= room.plank_shade
+    img *= 1 + 0.03 * texture
+    pil = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+    return np.asarray(pil.filter(ImageFilter.GaussianBlur(1.0)))
+
+
+def light_field(room, width, height):
+    """The room's light over a picture: float array of shape (height, width, 1), multiplied in last."""
+    y, x = np.mgrid[0:height, 0:width] / np.array([height, width])[:, None, None]
+    gx, gy = room.gradient
     light = 1 + gx * (x - 0.5) + gy * (y - 0.5) - 0.25 * ((x - 0.5) ** 2 + (y - 0.5) ** 2)
-    return np.asarray(pil.filter(ImageFilter.GaussianBlur(1.0))), light[..., None]
+    return light[..., None]
 
 
 # (from joint, to joint, radius in metres, clothing part)

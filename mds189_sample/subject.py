@@ -8,32 +8,59 @@ import functools
 import io
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
 
-from mds189_constants import MOVEMENTS, UNILATERAL, key_frame_sides
+from mds189_constants import (
+    BILATERAL,
+    FPS,
+    MOVEMENTS,
+    RESIZED_SIZE,
+    SIDES,
+    key_frame_side,
+    key_frame_sides,
+    video_frame_indices,
+)
 from mds189_sample import camera, labels, movements, render
 from mds189_sample.body import draw_proportions
 
 TRAINVAL, TEST = 0, 1
-EVERY = 12  # video frames are kept every 12th frame
-RESIZED = (224, 448)
+# The real set's known label faults, and how often the sample has each: per key frame (left and right
+# of a unilateral movement, the one key frame of a bilateral one), or per unilateral movement (swap).
 FAULTS = {"lr_keypoint_swap": 0.02, "key_frames_swapped": 0.02, "wrong_movement_key_frame": 0.006}
+
+
+class Fault(NamedTuple):
+    """One injected label fault: a row of sample_faults.csv (plus, for a wrong key frame, its source)."""
+
+    movement: str
+    side: str  # 'left' or 'right'; 'both' for key_frames_swapped
+    kind: str  # a key of FAULTS
+    source: str | None = None  # wrong_movement_key_frame: the movement the key frame shows
 
 
 @dataclass
 class Subject:
+    """One simulated subject: everything but the images, which ``Painter`` renders from it."""
+
     body: object
     look: object
     setup: object
     performances: dict  # movement -> Performance
     cameras: dict  # movement -> Camera at key-frame size
     seeds: dict  # purpose -> SeedSequence
+    faults: tuple  # Faults, sorted
+
+    def has_fault(self, movement, side, kind):
+        """Whether the subject has this (movement, side, kind) fault."""
+        return any(f[:3] == (movement, side, kind) for f in self.faults)
 
 
 def simulate(seed, kind, index):
-    """Body, look, phone, and every movement's motion and camera for one subject (no images yet)."""
+    """Body, look, phone, every movement's motion and camera, and the label faults of one subject
+    (no images yet). Trainval subject 000, the reference of gt_pose_align, has no faults."""
     body_ss, motion_ss, label_ss, render_ss, fault_ss = np.random.SeedSequence([seed, kind, index]).spawn(5)
     rng = np.random.default_rng(body_ss)
     body, look, setup = draw_proportions(rng), render.draw_appearance(rng), camera.draw_setup(rng)
@@ -48,31 +75,30 @@ def simulate(seed, kind, index):
             m, body, rng, float(yaw), depth, tempo * rng.uniform(0.9, 1.1)
         )
         cameras[m] = camera.frame_movement(setup, perf.joints, 0.14 * body.height, rng)
-    seeds = {"labels": label_ss, "render": render_ss, "faults": fault_ss}
-    return Subject(body, look, setup, performances, cameras, seeds)
+    seeds = {"labels": label_ss, "render": render_ss}
+    faults = () if (kind, index) == (TRAINVAL, 0) else draw_faults(np.random.default_rng(fault_ss))
+    return Subject(body, look, setup, performances, cameras, seeds, faults)
 
 
 def video_frames(perf):
     """Indices of the kept video frames: every 12th frame of the video inside the movement's span."""
-    first = -(-perf.f_start // EVERY) * EVERY
-    return list(range(first, perf.f_end + 1, EVERY))
+    return video_frame_indices(perf.number_frames, perf.f_start, perf.f_end)
 
 
 def hand_labels(sub):
     """gt_pose and gt_pose_dict of every movement: {movement: (gt_pose, gt_pose_dict)}, with faults."""
     rng = np.random.default_rng(sub.seeds["labels"])
-    faults = draw_faults(sub)
     out = {}
     for m in MOVEMENTS:
         perf, cam = sub.performances[m], sub.cameras[m]
         gt, clicks = {}, {}
-        for side in ("left", "right"):
+        for side in SIDES:
             f_key = perf.sides[side][2]
-            if side == "right" and m not in UNILATERAL:
+            if side == "right" and m in BILATERAL:
                 gt[side], clicks[side] = gt["left"], clicks["left"]
                 continue
             uv, depth = cam.project(perf.at(f_key))
-            swap = (m, side, "lr_keypoint_swap") in faults
+            swap = sub.has_fault(m, side, "lr_keypoint_swap")
             gt[side], clicks[side] = labels.hand_label(
                 uv, depth, rng, sub.setup.width, sub.setup.height, swap
             )
@@ -80,28 +106,29 @@ def hand_labels(sub):
     return out
 
 
-def draw_faults(sub):
-    """The known faults of the real set, drawn at low rates: a set of (movement, side, fault)."""
-    faults = set()
-    if sub.seeds["faults"] is None:
-        return faults
-    rng = np.random.default_rng(sub.seeds["faults"])
+def draw_faults(rng):
+    """The known faults of the real set, drawn at the FAULTS rates: a sorted tuple of Faults.
+
+    The same number of draws whatever the rates, so changing a rate changes no other file.
+    """
+    faults = []
     for m in MOVEMENTS:
-        for side in ("left", "right") if m in UNILATERAL else ("left",):
-            for fault in ("lr_keypoint_swap", "wrong_movement_key_frame"):
-                if rng.random() < FAULTS[fault]:
-                    faults.add((m, side, fault))
-        if m in UNILATERAL and rng.random() < FAULTS["key_frames_swapped"]:
-            faults.add((m, "both", "key_frames_swapped"))
-    return faults
+        for side in SIDES[:1] if m in BILATERAL else SIDES:
+            if rng.random() < FAULTS["lr_keypoint_swap"]:
+                faults.append(Fault(m, side, "lr_keypoint_swap"))
+            wrong, shift = rng.random(), 1 + int(rng.integers(len(MOVEMENTS) - 1))
+            if wrong < FAULTS["wrong_movement_key_frame"]:
+                other = MOVEMENTS[(MOVEMENTS.index(m) + shift) % len(MOVEMENTS)]
+                faults.append(Fault(m, side, "wrong_movement_key_frame", other))
+        if m not in BILATERAL and rng.random() < FAULTS["key_frames_swapped"]:
+            faults.append(Fault(m, "both", "key_frames_swapped"))
+    return tuple(sorted(faults))
 
 
 @functools.lru_cache(maxsize=4)
 def reference_poses(seed):
     """gt_pose of trainval subject 000 for every movement: the target of gt_pose_align."""
-    sub = simulate(seed, TRAINVAL, 0)
-    sub.seeds["faults"] = None  # the reference subject is labelled without faults
-    return {m: gt for m, (gt, _) in hand_labels(sub).items()}
+    return {m: gt for m, (gt, _) in hand_labels(simulate(seed, TRAINVAL, 0)).items()}
 
 
 def label_file(sub, m, gt, clicks, reference, rng):
@@ -132,16 +159,20 @@ def label_file(sub, m, gt, clicks, reference, rng):
         )
         people.append(p)
         boxes.append(b)
-    sides = {side: key_frame_sides(m)[0] if m not in UNILATERAL else side for side in ("left", "right")}
     return {
         "movement": {
             "label": m,
-            "bilateral": m not in UNILATERAL,
+            "bilateral": m in BILATERAL,
             "f_start": perf.f_start,
             "f_end": perf.f_end,
         },
         "frames": {
-            side: {"f_start": a, "f_end": b, "f_key": k, "filename": f"key_frames/{m}_{sides[side]}.jpg"}
+            side: {
+                "f_start": a,
+                "f_end": b,
+                "f_key": k,
+                "filename": f"key_frames/{m}_{key_frame_side(m, side)}.jpg",
+            }
             for side, (a, b, k) in perf.sides.items()
         },
         "gt_pose": gt,
@@ -158,60 +189,76 @@ def label_file(sub, m, gt, clicks, reference, rng):
             "height": setup.height,
             "video_width": setup.video_width,
             "video_height": setup.video_height,
-            "video_width_scale": round(RESIZED[0] / setup.width, 6),
-            "video_height_scale": round(RESIZED[1] / setup.height, 6),
+            "video_width_scale": round(RESIZED_SIZE[0] / setup.width, 6),
+            "video_height_scale": round(RESIZED_SIZE[1] / setup.height, 6),
             "number_frames": perf.number_frames,
-            "fps": movements.FPS,
+            "fps": FPS,
             "video_scale": round(setup.video_scale, 6),
         },
     }
 
 
 class Painter:
-    """Renders one subject's frames: the room, its light and a bank of sensor noise, made once per size."""
+    """Renders one subject's frames: one room, seen by each movement's camera, its light, and a bank
+    of sensor noise per image size."""
 
     def __init__(self, sub):
         self.sub = sub
         self.rng = np.random.default_rng(sub.seeds["render"])
         setup, look = sub.setup, sub.look
-        room, light = render.draw_room(self.rng, setup.width, setup.height)
-        light = (light * np.asarray(look.tint) * look.light).astype(np.float32)
-        self.rooms = {"key": (room, light)}
-        size = (setup.video_width, setup.video_height)
-        self.rooms["video"] = (
-            np.asarray(Image.fromarray(room).resize(size, Image.BILINEAR)),
-            np.stack(
-                [
-                    np.asarray(Image.fromarray(light[..., c], "F").resize(size, Image.BILINEAR))
-                    for c in range(3)
-                ],
-                axis=-1,
-            ),
-        )
-        self.noise = {
-            kind: self.rng.normal(0, 1.5, (2 * r.shape[0], 2 * r.shape[1], 1)).astype(np.float32)
-            for kind, (r, _) in self.rooms.items()
+        self.room = render.draw_room(self.rng)
+        self.sizes = {"key": (setup.width, setup.height), "video": (setup.video_width, setup.video_height)}
+        self.texture = self.rng.standard_normal((setup.height, setup.width, 1))
+        tint = np.asarray(look.tint) * look.light
+        self.light = {
+            kind: (render.light_field(self.room, *size) * tint).astype(np.float32)
+            for kind, size in self.sizes.items()
         }
+        self.noise = {
+            kind: self.rng.normal(0, 1.5, (2 * h, 2 * w, 1)).astype(np.float32)
+            for kind, (w, h) in self.sizes.items()
+        }
+        self.rooms = {}  # (movement, kind) -> uint8 array, the room behind that movement
+
+    def _room(self, m, kind):
+        """The room seen by movement m's camera; video frames: the key-frame picture scaled down."""
+        if (m, kind) not in self.rooms:
+            w, h = self.sizes["key"]
+            room = render.paint_room(self.room, self.sub.cameras[m], w, h, self.texture)
+            self.rooms[m, "key"] = room
+            video = Image.fromarray(room).resize(self.sizes["video"], Image.BILINEAR)
+            self.rooms[m, "video"] = np.asarray(video)
+        return self.rooms[m, kind]
 
     def image(self, m, frame, kind):
         """A frame of movement m as JPEG bytes; kind 'key' (original size) or 'video' (video size)."""
         sub = self.sub
         cam = sub.cameras[m] if kind == "key" else sub.cameras[m].scaled(sub.setup.video_scale)
-        room, light = self.rooms[kind]
+        room = self._room(m, kind)
         img = Image.fromarray(room)
         render.draw_person(img, cam, sub.performances[m].at(frame), sub.body, sub.look)
         h, w = room.shape[:2]
         dy, dx = self.rng.integers(h), self.rng.integers(w)
-        return render.finish(img, light, self.noise[kind][dy : dy + h, dx : dx + w], sub.setup.jpeg_quality)
+        return render.finish(img, self.light[kind], self.noise[kind][dy : dy + h, dx : dx + w],
+                             sub.setup.jpeg_quality)
 
 
 def resized(jpeg, quality):
     """A key frame resized to 224x448, as JPEG bytes."""
     out = io.BytesIO()
-    Image.open(io.BytesIO(jpeg)).convert("RGB").resize(RESIZED, Image.BILINEAR).save(
+    Image.open(io.BytesIO(jpeg)).convert("RGB").resize(RESIZED_SIZE, Image.BILINEAR).save(
         out, "JPEG", quality=quality
     )
     return out.getvalue()
+
+
+def key_frame_source(sub, m, side):
+    """(movement, side) whose key frame key_frames/<m>_<side>.jpg shows, after the subject's faults."""
+    lr = "left" if side == "both" else side
+    if sub.has_fault(m, "both", "key_frames_swapped"):
+        lr = {"left": "right", "right": "left"}[lr]
+    wrong = [f.source for f in sub.faults if f[:3] == (m, lr, "wrong_movement_key_frame")]
+    return (wrong[0], "left") if wrong else (m, lr)
 
 
 def write_trainval(root, seed, index):
@@ -222,13 +269,11 @@ def write_trainval(root, seed, index):
     """
     sid = f"{index:03d}"
     sub = simulate(seed, TRAINVAL, index)
-    if index == 0:
-        sub.seeds["faults"] = None  # the reference subject is labelled without faults
-    faults, hand, reference = draw_faults(sub), hand_labels(sub), reference_poses(seed)
+    hand, reference = hand_labels(sub), reference_poses(seed)
     base = root / "trainval" / sid
     painter = Painter(sub)
     rng = np.random.default_rng(np.random.SeedSequence([seed, TRAINVAL, index, 1]))
-    records = {"key": [], "video": [], "faults": [(sid, *f) for f in sorted(faults)]}
+    records = {"key": [], "video": [], "faults": [(sid, *f[:3]) for f in sub.faults]}
     for m in MOVEMENTS:
         gt, clicks = hand[m]
         (base / "labels").mkdir(parents=True, exist_ok=True)
@@ -240,16 +285,8 @@ def write_trainval(root, seed, index):
             (root / rel).write_bytes(painter.image(m, f, "video"))
             records["video"].append((rel, m))
         for side in key_frame_sides(m):
-            src_side = side
-            if (m, "both", "key_frames_swapped") in faults:
-                src_side = {"left": "right", "right": "left"}[side]
-            src_m, lr = m, "left" if side == "both" else src_side
-            if (m, lr, "wrong_movement_key_frame") in faults:
-                src_m = MOVEMENTS[
-                    (MOVEMENTS.index(m) + 1 + int(rng.integers(len(MOVEMENTS) - 1))) % len(MOVEMENTS)
-                ]
-                lr = "left"
-            jpeg = painter.image(src_m, sub.performances[src_m].sides[lr][2], "key")
+            src_m, src_side = key_frame_source(sub, m, side)
+            jpeg = painter.image(src_m, sub.performances[src_m].sides[src_side][2], "key")
             name = f"{m}_{side}.jpg"
             for folder, payload in (
                 ("key_frames", jpeg),

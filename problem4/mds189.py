@@ -3,7 +3,8 @@
 A label file is a header-less CSV with one ``image_path,label`` line per image. Key-frame labels carry
 the side (``inline_left``, ``squat_both``), video-frame labels are bare movement names; both map to the
 same class index (``mds189_constants.class_index``). The test list's placeholder label ``label`` maps to
-``UNKNOWN`` (-1).
+``UNKNOWN`` (-1); any other list holding it is refused. The file is read by ``mds189_check.read_image_list``,
+the parser the format checker uses.
 
 Paths: a relative path is resolved against the data root. An absolute path is used as it is when it
 exists; otherwise (the course's files held absolute paths from another machine) it is re-rooted at the
@@ -14,7 +15,6 @@ Run ``python -m problem4.mds189 DATA_ROOT`` to open every image of every label f
 
 import argparse
 import copy
-import csv
 import hashlib
 import sys
 from pathlib import Path
@@ -26,11 +26,10 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from atomic import atomic_open
-from mds189_check import resolve
-from mds189_constants import class_index
+from mds189_check import check_image, read_image_list
+from mds189_constants import PLACEHOLDER, class_index
 
-UNKNOWN = -1  # target of the test frames' placeholder label
-PLACEHOLDER = "label"
+UNKNOWN = -1  # target of the test frames' placeholder label (PLACEHOLDER)
 LABEL_FILES = {
     ("key", "train"): "keyframe_data_train.txt",
     ("key", "val"): "keyframe_data_val.txt",
@@ -47,38 +46,6 @@ def label_file_path(data_root, frames, split):
             f"no label file for frames={frames!r}, split={split!r}; known: {sorted(LABEL_FILES)}"
         )
     return Path(data_root) / "dataloader_files" / LABEL_FILES[frames, split]
-
-
-def read_label_file(label_file):
-    """Read a header-less ``image_path,label`` file.
-
-    Returns a tuple of:
-    - paths: list of N path strings, as listed
-    - labels: list of N label strings
-    - targets: list of N class indices (``UNKNOWN`` for the placeholder ``label``)
-    - lines: list of N line numbers (1-based) in the file
-
-    Raises ValueError naming the file and line for a malformed line or an unknown label.
-    """
-    paths, labels, targets, lines = [], [], [], []
-    with open(label_file, newline="") as f:
-        for lineno, row in enumerate(csv.reader(f), start=1):
-            if not row:
-                continue
-            if len(row) != 2 or not row[0].strip():
-                raise ValueError(f"{label_file}:{lineno}: expected 'image_path,label', got {','.join(row)!r}")
-            path, label = row[0].strip(), row[1].strip()
-            try:
-                target = UNKNOWN if label == PLACEHOLDER else class_index(label)
-            except ValueError as err:
-                raise ValueError(f"{label_file}:{lineno}: {err}") from None
-            paths.append(path)
-            labels.append(label)
-            targets.append(target)
-            lines.append(lineno)
-    if not paths:
-        raise ValueError(f"{label_file}: no 'image_path,label' lines")
-    return paths, labels, targets, lines
 
 
 def load_rgb(path, size=None):
@@ -115,19 +82,23 @@ class Mds189(Dataset):
     Inputs:
     - label_file: a ``dataloader_files/*.txt`` file
     - data_root: the folder relative image paths start from (the course's hw6_mds189)
-    - transform: callable applied to the uint8 image tensor of shape (3, H, W), or None
     - size: (H, W) every image is resized to when decoded, or None for the original size
+    - labels: the labels the file may hold; None for those its name allows (``mds189_check.DATALOADER_FILES``:
+      the placeholder ``label`` only in videoframe_data_test.txt; other names: any image label).
+      A bad line raises ``mds189_check.FormatError`` (a ValueError) naming the file and line.
 
-    Item ``i`` is ``(transform(image), target)`` with target the class index (``UNKNOWN`` for test
-    frames). After ``cache_images()`` the decoded, resized images are held in memory and only the
-    transform runs per item. Errors for a bad image name the file and the label-file line.
+    Item ``i`` is ``(image, target)``: the uint8 image tensor of shape (3, H, W) and the class index
+    (``UNKNOWN`` for test frames). There is no per-item transform: augmentation and normalisation run on
+    whole batches as the network's first layer (``presets.Preprocess``). After ``cache_images()`` the
+    decoded, resized images are held in memory. Errors for a bad image name the file and the label-file line.
     """
 
-    def __init__(self, label_file, data_root, transform=None, size=None):
+    def __init__(self, label_file, data_root, size=None, labels=None):
         self.label_file, self.data_root = Path(label_file), Path(data_root)
-        self.listed, self.labels, self.targets, self.lines = read_label_file(label_file)
-        self.paths = [resolve(data_root, p) for p in self.listed]
-        self.transform = transform
+        entries = read_image_list(label_file, data_root, labels)
+        self.listed, self.paths = [e.listed for e in entries], [e.path for e in entries]
+        self.labels, self.lines = [e.label for e in entries], [e.line for e in entries]
+        self.targets = [UNKNOWN if e.label == PLACEHOLDER else class_index(e.label) for e in entries]
         self.size = tuple(size) if size is not None else None
         self.images = None  # uint8 tensor (N, 3, H, W) once cached
 
@@ -140,7 +111,7 @@ class Mds189(Dataset):
         return [p.name for p in self.paths]
 
     def load(self, index):
-        """The decoded (and resized) image ``index`` as a uint8 tensor (3, H, W), without the transform."""
+        """The decoded (and resized) image ``index`` as a uint8 tensor (3, H, W)."""
         if self.images is not None:
             return self.images[index]
         try:
@@ -150,10 +121,7 @@ class Mds189(Dataset):
             raise type(err)(f"{err} ({where})") from None
 
     def __getitem__(self, index):
-        image = self.load(index)
-        if self.transform is not None:
-            image = self.transform(image)
-        return image, self.targets[index]
+        return self.load(index), self.targets[index]
 
     def select(self, indices):
         """A copy of this dataset holding only the items ``indices``, in that order."""
@@ -198,12 +166,8 @@ class Mds189(Dataset):
             if images.shape == (len(self), 3, *self.size):
                 self.images = images
                 return self
-        transform, self.transform = self.transform, None
-        try:
-            loader = DataLoader(self, batch_size=64, shuffle=False, num_workers=num_workers)
-            batches = [x for x, _ in tqdm(loader, desc=f"decoding {self.label_file.name}", leave=False)]
-        finally:
-            self.transform = transform
+        loader = DataLoader(self, batch_size=64, shuffle=False, num_workers=num_workers)
+        batches = [x for x, _ in tqdm(loader, desc=f"decoding {self.label_file.name}", leave=False)]
         self.images = torch.cat(batches)
         if path is not None:
             with atomic_open(path, "wb") as f:
@@ -212,16 +176,16 @@ class Mds189(Dataset):
 
 
 def find_bad_images(dataset):
-    """Try to decode every image of a dataset.
+    """Try to decode every image of a dataset (``mds189_check.check_image``).
 
-    Returns a list of (index, error message) for the images that cannot be read.
+    Returns a list of (index, error message naming the file and its label-file line) for the images
+    that are missing or cannot be read.
     """
     bad = []
     for i in tqdm(range(len(dataset)), desc=f"checking {dataset.label_file.name}", leave=False):
-        try:
-            dataset.load(i)
-        except OSError as err:
-            bad.append((i, str(err)))
+        errors, _ = check_image(dataset.paths[i])
+        if errors:
+            bad.append((i, f"{errors[0]} (listed at {dataset.label_file}:{dataset.lines[i]})"))
     return bad
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.spatial import procrustes as scipy_procrustes
 
 import mds189_check
-from data_utils import has_body, load_mds189, normalize_poses, procrustes_align, split_subjects
+from data_utils import has_body, load_mds189, loader_keys, normalize_poses, procrustes_align, split_subjects
 from mds189_constants import JOINT_INDEX, MOVEMENTS
 
 
@@ -30,6 +30,10 @@ def test_split_reproduces_the_course_split_on_300_subjects():
 def test_split_sizes_for_other_sizes(n, n_val):
     train, val = split_subjects([f"{i:03d}" for i in range(n)] * 2)  # duplicates count once
     assert len(val) == n_val and len(train) == n - n_val and max(train) < min(val)
+
+
+def test_split_sorts_ids_by_number():
+    assert split_subjects(["1000", "999", "0998", "1001"]) == (["0998", "999", "1000"], ["1001"])
 
 
 def test_split_needs_two_subjects():
@@ -181,6 +185,20 @@ def test_load_debug_normalize_and_custom_split(mds189_tiny):
         load_mds189(mds189_tiny, val_subjects=["999"])
     with pytest.raises(ValueError, match="val_subjects leave no training subject"):
         load_mds189(mds189_tiny, val_subjects=range(6))
+
+
+def test_the_loader_validates_the_keys_it_reads(mds189_tiny, tmp_path):
+    assert loader_keys() == ("movement", "gt_pose")
+    assert loader_keys(debug=True) == ("movement", "gt_pose_align")
+    root = tmp_path / "copy"
+    shutil.copytree(mds189_tiny / "trainval", root / "trainval", ignore=shutil.ignore_patterns("*.jpg"))
+    path = root / "trainval/001/labels/squat.json"
+    data = json.loads(path.read_text())
+    del data["metadata"], data["gt_pose_align"]
+    path.write_text(json.dumps(data))
+    assert load_mds189(root)[0].shape == (64, 75)  # neither is read
+    with pytest.raises(mds189_check.FormatError, match="001/labels/squat.json: missing key gt_pose_align"):
+        load_mds189(root, debug=True)
 
 
 def test_load_names_a_broken_file(mds189_tiny, tmp_path):

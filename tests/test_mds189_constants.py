@@ -36,3 +36,14 @@ def test_mirror_swaps_left_and_right_and_is_an_involution():
     assert names[c.JOINT_INDEX["RBigToe"]] == "LBigToe"
     assert names[c.JOINT_INDEX["Neck"]] == "Neck"
     assert [c.MIRROR[i] for i in c.MIRROR] == list(range(25))
+
+
+def test_key_frame_side_and_video_frames():
+    assert c.UNILATERAL == ("inline", "lunge", "hamstrings", "stretch", "deadbug")
+    assert c.key_frame_side("squat", "right") == "both" and c.key_frame_side("lunge", "right") == "right"
+    assert [c.key_frame_side("reach", s) for s in c.SIDES] == ["both", "both"]
+    with pytest.raises(ValueError, match="unknown side 'both'"):
+        c.key_frame_side("squat", "both")
+    assert c.video_frame_indices(100, 13, 60) == [24, 36, 48, 60]
+    assert c.video_frame_indices(100, 0, 99) == [0, 12, 24, 36, 48, 60, 72, 84, 96]
+    assert c.video_frame_indices(50, 40, 99) == [48]  # never past the video

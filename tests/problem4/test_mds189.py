@@ -7,9 +7,10 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
+from mds189_check import FormatError
 from mds189_constants import KEY_FRAME_LABELS, MOVEMENTS
 from problem4 import mds189
-from problem4.mds189 import UNKNOWN, Mds189, find_bad_images, load_rgb, read_label_file
+from problem4.mds189 import UNKNOWN, Mds189, find_bad_images, load_rgb
 
 
 def write_image(path, mode="RGB", size=(12, 20), color=(200, 30, 30), **save_kwargs):
@@ -26,9 +27,10 @@ def write_labels(path, lines):
 def test_label_mapping_key_frame_video_and_placeholder(tmp_path):
     labels = list(KEY_FRAME_LABELS) + list(MOVEMENTS) + ["label"]
     label_file = write_labels(tmp_path / "l.txt", [f"x{i}.jpg,{lab}" for i, lab in enumerate(labels)])
-    paths, read, targets, lines = read_label_file(label_file)
-    assert len(KEY_FRAME_LABELS) == 13 and read == labels and lines == list(range(1, 23))
-    by_label = dict(zip(read, targets, strict=True))
+    ds = Mds189(label_file, tmp_path, labels=labels)
+    assert len(KEY_FRAME_LABELS) == 13 and ds.labels == labels and ds.lines == list(range(1, 23))
+    assert ds.listed == [f"x{i}.jpg" for i in range(22)] and ds.paths[0] == tmp_path / "x0.jpg"
+    by_label = dict(zip(ds.labels, ds.targets, strict=True))
     # the course's PyTorch order: reach=0, squat, inline, lunge, hamstrings, stretch, deadbug, pushup=7
     assert by_label["reach_both"] == by_label["reach"] == 0
     assert by_label["inline_left"] == by_label["inline_right"] == by_label["inline"] == 2
@@ -45,17 +47,39 @@ def test_label_mapping_key_frame_video_and_placeholder(tmp_path):
         ("a.jpg,reach_left", r"l\.txt:2: unknown label 'reach_left'"),
         ("a.jpg,reach,extra", r"l\.txt:2: expected 'image_path,label'"),
         ("a.jpg", r"l\.txt:2: expected 'image_path,label'"),
+        ("a.jpg,label", r"l\.txt:2: the placeholder label 'label' belongs to the test list only"),
     ],
 )
 def test_bad_label_lines_name_file_and_line(tmp_path, line, match):
     label_file = write_labels(tmp_path / "l.txt", ["b.jpg,squat", line])
     with pytest.raises(ValueError, match=match):
-        read_label_file(label_file)
+        Mds189(label_file, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name, line, ok",
+    [
+        ("videoframe_data_test.txt", "test_kaggle_frames/0000.jpg,label", True),
+        ("videoframe_data_train.txt", "trainval/000/frames/reach/0000.jpg,label", False),
+        ("keyframe_data_val.txt", "trainval/000/key_frames_resized/reach_both.jpg,label", False),
+        ("videoframe_data_test.txt", "test_kaggle_frames/0000.jpg,reach", False),
+        ("videoframe_data_train.txt", "trainval/000/frames/reach/0000.jpg,reach_both", False),
+        ("keyframe_data_train.txt", "trainval/000/key_frames_resized/reach_both.jpg,reach", False),
+    ],
+)
+def test_each_course_list_holds_only_its_own_labels(tmp_path, name, line, ok):
+    # the placeholder outside the test list would become target -1 and crash training after an epoch
+    label_file = write_labels(tmp_path / name, ["\n".join([line] * 2)])
+    if ok:
+        assert Mds189(label_file, tmp_path).targets == [UNKNOWN] * 2
+    else:
+        with pytest.raises(FormatError, match=rf"{name}:1: .*\n.*{name}:2: "):
+            Mds189(label_file, tmp_path)
 
 
 def test_empty_label_file(tmp_path):
     with pytest.raises(ValueError, match="no 'image_path,label' lines"):
-        read_label_file(write_labels(tmp_path / "l.txt", [""]))
+        Mds189(write_labels(tmp_path / "l.txt", [""]), tmp_path)
 
 
 def test_path_resolution(tmp_path):
@@ -93,7 +117,7 @@ def test_dataset_reads_relative_and_foreign_absolute_paths(tmp_path):
             "/old/machine/hw6_mds189/test_kaggle_frames/0000.jpg,label",
         ],
     )
-    ds = Mds189(label_file, tmp_path, size=(16, 8))
+    ds = Mds189(label_file, tmp_path, size=(16, 8), labels=("lunge", "label"))
     assert len(ds) == 2 and ds.ids == ["0012.jpg", "0000.jpg"] and ds.targets == [3, UNKNOWN]
     image, target = ds[0]
     assert image.dtype == torch.uint8 and image.shape == (3, 16, 8) and target == 3
@@ -128,8 +152,9 @@ def test_check_cli_exit_status(tmp_path, capsys):
     root = tmp_path / "root"
     write_image(root / "a.jpg")
     (root / "dataloader_files").mkdir()
-    for name in mds189.LABEL_FILES.values():
-        write_labels(root / "dataloader_files" / name, ["a.jpg,reach"])
+    for name in mds189.LABEL_FILES.values():  # a label each list allows
+        label = "label" if "_test" in name else "reach_both" if name.startswith("key") else "reach"
+        write_labels(root / "dataloader_files" / name, [f"a.jpg,{label}"])
     assert mds189.main([str(root)]) == 0
     write_labels(root / "dataloader_files/videoframe_data_val.txt", ["a.jpg,reach", "gone.jpg,squat"])
     assert mds189.main([str(root)]) == 1
