@@ -2,8 +2,9 @@
 
 One row per pose: ``label``, optional ``subject`` (person), optional ``sequence`` (clip or video),
 optional ``frame``, then the 75 BODY_25 values ``Nose_x, Nose_y, Nose_c, ..., RHeel_c`` in the order of
-an MDS189 ``gt_pose`` vector (joint names from ``mds189_constants.JOINTS``). Other columns are ignored
-on reading, so ``data/body25_posekit/samples.csv.gz`` already is a keypoint table.
+an MDS189 ``gt_pose`` vector (joint names from ``mds189_constants.JOINTS``). Column names are matched
+case-insensitively on reading (``Label`` is ``label``; two columns matching one name are an error); other
+columns are ignored, so ``data/body25_posekit/samples.csv.gz`` already is a keypoint table.
 
 A joint is missing when its confidence is 0 or any of its three numbers is NaN or infinite; on reading,
 missing joints become (x, y, c) = (0, 0, 0), which is what ``data_utils.normalize_poses`` expects.
@@ -13,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from atomic import atomic_open
-from data_utils import load_mds189
 from mds189_constants import JOINTS, KEYPOINT_DIM, MOVEMENTS
 
 META_COLUMNS = ("subject", "sequence", "frame")
+TEXT_COLUMNS = ("label", "subject", "sequence")  # read as text: subject '007' keeps its zeros
 KEYPOINT_COLUMNS = tuple(f"{joint}_{axis}" for joint in JOINTS for axis in "xyc")
 
 
@@ -62,10 +63,35 @@ def make_table(X, labels=None, subject=None, sequence=None, frame=None):
     return pd.concat([table, pd.DataFrame(X, columns=KEYPOINT_COLUMNS)], axis=1)
 
 
+def canonical_columns(table, names, source="table"):
+    """Rename the columns that match one of names case-insensitively to that exact name.
+
+    Inputs:
+    - table: DataFrame
+    - names: the canonical column names (e.g. 'label', 'Nose_x')
+    - source: name of the table used in error messages
+
+    Returns the renamed DataFrame (other columns untouched). Raises ValueError naming both columns if
+    two columns match one name (e.g. 'label' and 'Label').
+    """
+    wanted = {name.lower(): name for name in names}
+    found = {}
+    for column in table.columns:
+        name = wanted.get(str(column).lower())
+        if name is not None and name in found:
+            raise ValueError(f"{source}: columns {found[name]!r} and {column!r} both match {name!r} "
+                             "(column names are matched case-insensitively)")
+        if name is not None:
+            found[name] = column
+    return table.rename(columns={column: name for name, column in found.items()})
+
+
 def read_csv(path):
-    """Read a CSV file (plain or .gz) with text columns label, subject and sequence; clear errors."""
+    """Read a CSV file (plain or .gz), with label, subject and sequence (any case) as text; clear errors."""
     try:
-        table = pd.read_csv(path, dtype={"label": str, "subject": str, "sequence": str})
+        header = pd.read_csv(path, nrows=0).columns
+        text = {column: str for column in header if str(column).lower() in TEXT_COLUMNS}
+        table = pd.read_csv(path, dtype=text)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such keypoint table: {path}") from None
     except pd.errors.EmptyDataError:
@@ -114,7 +140,8 @@ def split_table(table, source="table", require_label=True):
     """Split a keypoint table into keypoints, labels and the optional subject/sequence/frame columns.
 
     Inputs:
-    - table: DataFrame with the 75 keypoint columns (and label, subject, sequence, frame)
+    - table: DataFrame with the 75 keypoint columns (and label, subject, sequence, frame), names matched
+      case-insensitively (canonical_columns)
     - source: name of the table (e.g. its path) used in error messages
     - require_label: raise if the label column is missing; otherwise labels may be None
 
@@ -123,6 +150,7 @@ def split_table(table, source="table", require_label=True):
     - labels: object array of shape (N,) holding label strings, or None when there is no label column
     - meta: DataFrame of N rows with the columns among subject, sequence, frame that the table has
     """
+    table = canonical_columns(table, ("label", *META_COLUMNS, *KEYPOINT_COLUMNS), source)
     missing = [c for c in KEYPOINT_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{source}: missing keypoint columns {list_some(missing)} (a keypoint table has "
@@ -195,6 +223,8 @@ def mds189_to_table(root, path, aligned=False):
     appears twice, as its left and right entry); labels are movement names, subject the subject folder
     name (e.g. '007').
     """
+    from data_utils import load_mds189  # here, not at the top: data_utils builds on this module
+
     X_train, y_train, X_val, y_val, g_train, g_val = load_mds189(root, debug=aligned, return_groups=True)
     y = np.concatenate([y_train, y_val])
     return write_keypoint_table(path, np.concatenate([X_train, X_val]), labels=[MOVEMENTS[i] for i in y],

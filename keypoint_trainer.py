@@ -2,35 +2,30 @@
 
 The pipeline: poses (a keypoint table of any skeleton, or MDS189) -> an honest split (by subject, else by
 sequence, else by pseudo-clips or at random) -> features (``data_utils.normalize_poses``, then
-standardised with training statistics) -> FullyConnectedNet + Solver -> evaluation per frame, per class
-and per sequence (majority vote) -> the same evaluation for MLPClassifier and LogisticRegression fed the
-identical features -> reports in a run folder and a model file that ``predict`` reads back.
+standardised with training statistics) -> the NumPy net, MLPClassifier and LogisticRegression on the
+identical features, evaluated side by side (``keypoint_compare``) -> reports in a run folder and a model
+file that ``predict`` reads back.
 """
 import contextlib
 import io
 import pickle
 import sys
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
-from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from atomic import atomic_open
 from data_utils import has_body, load_mds189, normalize_poses
-from experiments import train_fc
-from fc_net import FullyConnectedNet
+from fc_training import architecture_of, model_from
+from keypoint_compare import SELECTION, compare_models, write_comparison_reports
+from keypoint_table import clean_keypoints
 from mds189_constants import MOVEMENTS
-from reports import per_class_accuracy, plot_confusion_matrix, save_figure, write_table
 from skeletons import keep_skeleton_joints
-from visualize import plot_training_curves
 
 MODEL_FORMAT = "mds189-keypoint-fc/1"
 
@@ -54,7 +49,7 @@ class Poses:
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of the NumPy net (the baselines reuse hidden, lr, batch_size, reg and seed)."""
+    """Hyper-parameters of the NumPy net (MLPClassifier reuses all but weight_scale; see keypoint_compare)."""
     hidden: tuple = (160, 40)
     update_rule: str = "adam"
     lr: float = 2e-3
@@ -91,10 +86,12 @@ def poses_from_arrays(X, labels, meta, skeleton):
 
 
 def _group_split(y, groups, val_fraction, seed):
+    """First fold of a seeded StratifiedGroupKFold with k = round(1 / val_fraction) folds (at most one
+    per group): about 1/k of the groups validate (0.25 -> 1/4, 0.3 -> 1/3, 0.5 -> 1/2)."""
     n_groups = len(np.unique(groups))
     if n_groups < 2:
         raise ValueError(f"cannot split {n_groups} group into train and validation: need at least 2")
-    n_splits = int(min(max(2, round(1 / val_fraction)), n_groups))
+    n_splits = int(min(round(1 / val_fraction), n_groups))
     with warnings.catch_warnings():  # "The least populated class in y has only ... members" is expected
         warnings.simplefilter("ignore", UserWarning)
         folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
@@ -128,20 +125,27 @@ def split_poses(poses, val_fraction=0.25, seed=0, pseudo_clips=0):
 
     By subject when there are subjects (no person on both sides), else by sequence, else by pseudo-clips
     of ``pseudo_clips`` consecutive rows per class when asked, else at random (stratified) with a warning.
-    Group splits are the first fold of a seeded StratifiedGroupKFold with round(1 / val_fraction) folds.
+    Group splits hold out the first fold of a seeded StratifiedGroupKFold with k = round(1 / val_fraction)
+    folds, i.e. about 1/k of the groups (0.3 holds out a third); a random split holds out val_fraction of
+    the rows. A fixed split (poses.split, e.g. MDS189's course split) ignores val_fraction and seed.
+
+    Inputs:
+    - poses: Poses; val_fraction: in (0, 0.5]; seed: seeds the split; pseudo_clips: rows per pseudo-clip
 
     Returns a tuple of:
     - train_idx, val_idx: int arrays of row indices
-    - clips: array of shape (N,) with each row's clip id for the per-sequence vote, or None
+    - clips: array of shape (N,) with each row's clip id for the per-sequence vote, or None; a clip is
+      one subject's (when there are subjects) sequence's frames of one label: '<subject>|<sequence>|<label>'
     - description: one line saying how the split was made
     """
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"the validation fraction must lie between 0 and 1, got {val_fraction}")
+    if not 0 < val_fraction <= 0.5:
+        raise ValueError(f"the validation fraction must lie in (0, 0.5], got {val_fraction}")
     y = poses.y
     names = np.array(poses.class_names, dtype=object)[y]
     clips = None
-    if poses.sequence is not None:  # a clip is one sequence's frames of one label
-        clips = np.array([f"{s}|{c}" for s, c in zip(poses.sequence, names, strict=True)], dtype=object)
+    if poses.sequence is not None:  # sequence names may repeat across people ('take1'): keep the subject
+        parts = (poses.sequence, names) if poses.subject is None else (poses.subject, poses.sequence, names)
+        clips = np.array(["|".join(map(str, ids)) for ids in zip(*parts, strict=True)], dtype=object)
     elif pseudo_clips > 0:
         clips = pseudo_clip_ids(names, pseudo_clips)
     if poses.split is not None:
@@ -185,38 +189,6 @@ def pose_features(X, mean=None, std=None):
     return (F - mean) / std, mean, std
 
 
-def scores_of(params, architecture, F):
-    """Class scores of a saved FullyConnectedNet.
-
-    Inputs:
-    - params: dict of parameter arrays (W1, b1, ...); architecture: the kwargs of FullyConnectedNet
-    - F: array of shape (N, D), features
-
-    Returns an array of shape (N, C).
-    """
-    model = FullyConnectedNet(**architecture)
-    model.params = {k: v.copy() for k, v in params.items()}
-    return np.asarray(model.loss(F.astype(architecture["dtype"])))
-
-
-def vote_by_clip(clips, y_true, y_pred, num_classes):
-    """Per-sequence accuracy: each clip gets the majority of its frames' predictions.
-
-    Inputs:
-    - clips: array of shape (N,) of clip ids; y_true, y_pred: int arrays of shape (N,)
-    - num_classes: C (ties go to the lower class index)
-
-    Returns a DataFrame with one row per clip: clip, label, frames, predicted, correct.
-    """
-    table = pd.DataFrame({"clip": clips, "label": y_true, "pred": y_pred})
-    rows = [(clip, int(g["label"].iloc[0]), len(g),
-             int(np.bincount(g["pred"], minlength=num_classes).argmax()))
-            for clip, g in table.groupby("clip", sort=True)]
-    out = pd.DataFrame(rows, columns=["clip", "label", "frames", "predicted"])
-    out["correct"] = out["label"] == out["predicted"]
-    return out
-
-
 class _Tee(io.TextIOBase):
     """A text stream that writes to several streams (the console and the run's log)."""
 
@@ -233,113 +205,12 @@ class _Tee(io.TextIOBase):
             stream.flush()
 
 
-def train_numpy_net(F_train, y_train, F_val, y_val, num_classes, config):
-    """Train a float32 FullyConnectedNet on features with ``experiments.train_fc`` and the config.
-
-    Inputs:
-    - F_train: array of shape (N, D); y_train: int array of shape (N,)
-    - F_val: array of shape (M, D); y_val: int array of shape (M,)
-    - num_classes: C; config: TrainConfig
-
-    Returns a tuple of:
-    - architecture: dict of FullyConnectedNet kwargs; params: dict of trained arrays; solver: the Solver
-    """
-    architecture = dict(hidden_dims=list(config.hidden), input_dim=F_train.shape[1], num_classes=num_classes,
-                        reg=config.reg, weight_scale=config.weight_scale, dtype=np.float32, seed=config.seed)
-    data = {"X_train": F_train, "y_train": y_train, "X_val": F_val, "y_val": y_val}
-    iterations_per_epoch = max(len(y_train) // config.batch_size, 1)
-    solver = train_fc(data, architecture["hidden_dims"], learning_rate=config.lr, lr_decay=config.lr_decay,
-                      batch_size=config.batch_size, weight_scale=config.weight_scale,
-                      num_epochs=config.epochs, update_rule=config.update_rule, reg=config.reg,
-                      seed=config.seed, num_classes=num_classes, dtype=np.float32,
-                      print_every=iterations_per_epoch * max(config.epochs // 5, 1))
-    return architecture, solver.model.params, solver
-
-
-def fit_baselines(F_train, y_train, config):
-    """scikit-learn baselines on the same features: a comparable MLP and a logistic regression.
-
-    The MLP has the NumPy net's hidden sizes, ReLU, Adam, learning rate, batch size and L2 (alpha =
-    reg), and sklearn's default stopping (up to 200 epochs, until the training loss stops improving;
-    no early stopping on a held-out part, so both nets see all training rows).
-
-    Returns a dict name -> (fitted classifier, seconds it took to fit).
-    """
-    models = {
-        "MLPClassifier": MLPClassifier(hidden_layer_sizes=tuple(config.hidden), alpha=config.reg,
-                                       batch_size=config.batch_size, learning_rate_init=config.lr,
-                                       max_iter=200, random_state=config.seed),
-        "LogisticRegression": LogisticRegression(max_iter=2000),
-    }
-    fitted = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, model in models.items():
-            start = time.perf_counter()
-            fitted[name] = model.fit(F_train, y_train), time.perf_counter() - start
-    return fitted
-
-
-def _evaluate(name, y_val, pred, clips_val, num_classes, train_acc, seconds):
-    row = {"model": name, "val_acc": float(np.mean(pred == y_val)), "train_acc": train_acc}
-    if clips_val is not None:
-        votes = vote_by_clip(clips_val, y_val, pred, num_classes)
-        row["val_sequence_acc"] = float(votes["correct"].mean())
-        row["val_sequences"] = len(votes)
-    row["fit_seconds"] = round(seconds, 2)
-    return row
-
-
-def compare_models(F_train, y_train, F_val, y_val, clips_val, num_classes, config):
-    """Train the NumPy net (and the baselines when config.baselines) and evaluate each on validation.
-
-    Inputs:
-    - F_train: array of shape (N, D); y_train: int array of shape (N,)
-    - F_val: array of shape (M, D); y_val: int array of shape (M,)
-    - clips_val: array of shape (M,) of clip ids for the per-sequence vote, or None
-    - num_classes: C; config: TrainConfig
-
-    Returns a tuple of:
-    - rows: one dict per model: model, val_acc, train_acc, val_sequence_acc and val_sequences (with
-      clips), fit_seconds; the NumPy net's also val_acc_last_epoch
-    - pred: int array of shape (M,), the NumPy net's validation predictions
-    - architecture, params: the trained NumPy net; solver: its Solver (histories)
-    """
-    start = time.perf_counter()
-    architecture, params, solver = train_numpy_net(F_train, y_train, F_val, y_val, num_classes, config)
-    seconds = time.perf_counter() - start
-    pred = scores_of(params, architecture, F_val).argmax(axis=1)
-    train_acc = float(np.mean(scores_of(params, architecture, F_train).argmax(axis=1) == y_train))
-    rows = [_evaluate("NumPy FullyConnectedNet", y_val, pred, clips_val, num_classes, train_acc, seconds)]
-    rows[0]["val_acc_last_epoch"] = float(solver.val_acc_history[-1])
-    if config.baselines:
-        for name, (model, seconds) in fit_baselines(F_train, y_train, config).items():
-            rows.append(_evaluate(name, y_val, model.predict(F_val), clips_val, num_classes,
-                                  float(model.score(F_train, y_train)), seconds))
-    return rows, pred, architecture, params, solver
-
-
-def _write_reports(out, solver, y_val, pred, clips_val, class_names, comparison):
-    paths = {"curves": out / "curves.png", "confusion": out / "confusion_matrix.png"}
-    save_figure(plot_training_curves({"NumPy FC net": solver}), paths["curves"])
-    plot_confusion_matrix(y_val, pred, class_names, paths["confusion"],
-                          title="NumPy FC net, validation (rows: true class)")
-    paths["per_class"] = write_table(per_class_accuracy(y_val, pred, class_names),
-                                     out / "per_class_val_accuracy")
-    paths["comparison"] = write_table(comparison, out / "comparison", floatfmt=".4f")
-    if clips_val is not None:
-        votes = vote_by_clip(clips_val, y_val, pred, len(class_names))
-        votes["label"] = [class_names[i] for i in votes["label"]]
-        votes["predicted"] = [class_names[i] for i in votes["predicted"]]
-        paths["sequences"] = write_table(votes, out / "per_sequence_val")
-    return paths
-
-
 def run_training(poses, out_dir, config, source=""):
     """Split, train the NumPy net and the baselines, and write every report into out_dir.
 
-    Writes log.txt, curves.png, confusion_matrix.png, per_class_val_accuracy.{csv,md},
-    comparison.{csv,md}, per_sequence_val.{csv,md} (when there are clips) and model.pkl.
+    Writes log.txt, model.pkl and the reports of ``keypoint_compare.write_comparison_reports``
+    (comparison, per-class accuracy of every model, one confusion matrix per model, curves, per-sequence
+    votes when there are clips).
 
     Inputs:
     - poses: Poses; out_dir: run folder (created); config: TrainConfig; source: text for the log
@@ -361,18 +232,25 @@ def run_training(poses, out_dir, config, source=""):
         F_val, _, _ = pose_features(poses.X[val_idx], mean, std)
         y_val = poses.y[val_idx]
         clips_val = None if clips is None else clips[val_idx]
-        print(f"NumPy FullyConnectedNet {list(config.hidden)}, {config.update_rule}, lr {config.lr}, "
-              f"{config.epochs} epochs, batch {config.batch_size}, reg {config.reg}, seed {config.seed}")
-        rows, pred, architecture, params, solver = compare_models(
+        print(f"NumPy FullyConnectedNet {list(config.hidden)}, {config.update_rule}, lr {config.lr} "
+              f"(x{config.lr_decay} per epoch), {config.epochs} epochs, batch {config.batch_size}, "
+              f"reg {config.reg}, seed {config.seed}")
+        if config.baselines:
+            print(f"selection: val_acc is each net's {SELECTION} (the NumPy net's Solver and "
+                  f"MLPClassifier, trained epoch by epoch for the same {config.epochs} epochs, both keep "
+                  "it); val_acc_last_epoch is their last epoch's; LogisticRegression is fit to convergence")
+        rows, predictions, solver = compare_models(
             F_train, poses.y[train_idx], F_val, y_val, clips_val, len(poses.class_names), config)
-        comparison = pd.DataFrame(rows)
+        comparison = pd.DataFrame(rows).astype({"epoch": "Int64"})  # LogisticRegression has none
         print("\n" + comparison.to_markdown(index=False, floatfmt=".4f"))
 
     paths = {"log": out / "log.txt", "model": out / "model.pkl"}
     with atomic_open(paths["log"]) as f:
         f.write(log.getvalue())
-    paths.update(_write_reports(out, solver, y_val, pred, clips_val, poses.class_names, comparison))
-    saved = {"format": MODEL_FORMAT, "architecture": architecture, "params": params,
+    paths.update(write_comparison_reports(out, solver, y_val, predictions, clips_val, poses.class_names,
+                                          comparison))
+    saved = {"format": MODEL_FORMAT, "architecture": architecture_of(solver.model),
+             "params": solver.model.params,
              "class_names": list(poses.class_names), "feature_mean": mean, "feature_std": std,
              "skeleton": poses.skeleton, "features": "data_utils.normalize_poses, then standardised",
              "split": how}
@@ -399,16 +277,18 @@ def predict(saved, X):
     """Labels of poses under a saved model.
 
     Inputs:
-    - saved: dict from load_model; X: array of shape (N, 75), BODY_25 keypoints (joints the
-      model's skeleton lacks, e.g. COCO-17's feet, are ignored)
+    - saved: dict from load_model; X: array of shape (N, 75), BODY_25 keypoints, raw or cleaned
+      (missing joints: c <= 0 or NaN/inf, as in keypoint_table.clean_keypoints; joints the model's
+      skeleton lacks, e.g. COCO-17's feet, are ignored)
 
     Returns a tuple of:
     - labels: list of N class names
     - confidence: array of shape (N,), the softmax probability of each predicted class
     """
-    X = keep_skeleton_joints(X, saved["skeleton"])  # only the joints the model was trained on
+    X = keep_skeleton_joints(clean_keypoints(X), saved["skeleton"])  # only the joints trained on
     F, _, _ = pose_features(X, saved["feature_mean"], saved["feature_std"])
-    scores = scores_of(saved["params"], saved["architecture"], F).astype(np.float64)
+    model = model_from(saved["architecture"], saved["params"])
+    scores = np.asarray(model.loss(F.astype(model.dtype)), dtype=np.float64)
     scores -= scores.max(axis=1, keepdims=True)
     probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
     best = probs.argmax(axis=1)
@@ -426,8 +306,8 @@ def load_mds189_poses(root, aligned=False):
     """
     X_train, y_train, X_val, y_val, g_train, g_val = load_mds189(root, debug=aligned, return_groups=True)
     n_train, n_val = len(y_train), len(y_val)
-    how = (f"MDS189 course split by subject (data_utils.split_subjects): {len(set(g_train))} train and "
-           f"{len(set(g_val))} validation subjects")
+    how = (f"MDS189 course split by subject (fixed, data_utils.split_subjects: the seed does not change it): "
+           f"{len(set(g_train))} train and {len(set(g_val))} validation subjects")
     return Poses(np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val]), list(MOVEMENTS),
                  subject=np.concatenate([g_train, g_val]), skeleton="body25",
                  split=(np.arange(n_train), np.arange(n_train, n_train + n_val), how))

@@ -4,6 +4,7 @@
     python -m mds189_cli train-keypoints --mds189 data/mds189_sample [--aligned] --out runs/mds189_fc
     python -m mds189_cli predict-keypoints --model runs/mine/model.pkl --table new.csv --out labels.csv
     python -m mds189_cli convert --skeleton mediapipe33 mediapipe.csv body25.csv
+    python -m mds189_cli convert --mds189 data/mds189_sample [--aligned] mds189_key_frames.csv
 
 Bad input ends with a non-zero exit status and one line on stderr that names the file and the problem.
 """
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cli_errors import report_errors
-from keypoint_table import make_table, write_table_csv
-from skeletons import SKELETONS, load_keypoints
+from keypoint_table import META_COLUMNS, make_table, mds189_to_table, split_table, write_table_csv
+from skeletons import SKELETONS, load_keypoints, read_source_table
 
 UPDATE_RULES = ("sgd", "sgd_momentum", "rmsprop", "adam")
 
@@ -46,12 +47,15 @@ def _train_parser(sub, defaults):
     p.add_argument("--batch-size", type=_positive_int, default=defaults.batch_size)
     p.add_argument("--reg", type=float, default=defaults.reg, help="L2 regularisation strength")
     p.add_argument("--weight-scale", type=float, default=defaults.weight_scale)
-    p.add_argument("--val-fraction", type=float, default=defaults.val_fraction,
-                   help="share of subjects / sequences / rows held out for validation")
+    p.add_argument("--val-fraction", type=float,
+                   help=f"--table: share of subjects / sequences / rows held out for validation, in (0, 0.5] "
+                        f"(default {defaults.val_fraction}; groups: 1/round(1/fraction) of them); MDS189 "
+                        "has its fixed course split"),
     p.add_argument("--pseudo-clips", type=int, default=defaults.pseudo_clips, metavar="N",
                    help="tables without subject and sequence: split (and vote) by runs of N consecutive "
                         "rows of one label instead of single rows (0: random rows, with a warning)")
-    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--seed", type=int, default=defaults.seed,
+                   help="seeds the weights, the minibatches and (--table) the split")
     p.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=defaults.baselines,
                    help="also fit scikit-learn's MLPClassifier and LogisticRegression")
 
@@ -67,12 +71,18 @@ def build_parser():
     p.add_argument("--model", required=True, help="model.pkl written by train-keypoints")
     p.add_argument("--table", required=True, help="keypoint CSV or OpenPose JSON folder (labels not needed)")
     p.add_argument("--skeleton", choices=sorted(SKELETONS), help="skeleton of --table (default: the model's)")
-    p.add_argument("--out", required=True, help="output CSV: row, label, confidence (one line per pose)")
-    p = sub.add_parser("convert", help="convert a COCO-17 / MediaPipe-33 / BODY_25 CSV or OpenPose JSON "
-                                       "into a BODY_25 keypoint table")
-    p.add_argument("--skeleton", choices=sorted(SKELETONS), required=True)
+    p.add_argument("--out", required=True,
+                   help="output CSV, one line per pose: row (CSV input: its data row, from 0) or file "
+                        "(OpenPose JSON: the file's name), the input's subject, sequence and frame "
+                        "columns, label, confidence")
+    p = sub.add_parser("convert", help="convert a COCO-17 / MediaPipe-33 / BODY_25 CSV, OpenPose JSON or "
+                                       "the MDS189 key-frame poses into a BODY_25 keypoint table")
+    p.add_argument("--skeleton", choices=sorted(SKELETONS), help="skeleton of INPUT (required with it)")
     p.add_argument("--label", help="label of every pose of OpenPose JSON input (which carries none)")
-    p.add_argument("input", help="source CSV or OpenPose JSON file/folder")
+    p.add_argument("--mds189", metavar="ROOT", help="instead of INPUT: the MDS189 key-frame poses under ROOT "
+                                                    "(labels are movements, subject the subject id)")
+    p.add_argument("--aligned", action="store_true", help="--mds189: write gt_pose_align, not gt_pose")
+    p.add_argument("input", nargs="?", help="source CSV or OpenPose JSON file/folder")
     p.add_argument("output", help="keypoint table CSV to write (.gz compresses)")
     return parser
 
@@ -81,6 +91,8 @@ def train_keypoints(args):
     """The train-keypoints command: returns the comparison rows."""
     from keypoint_trainer import TrainConfig, load_mds189_poses, poses_from_arrays, run_training
 
+    defaults = TrainConfig()
+    val_fraction = defaults.val_fraction if args.val_fraction is None else args.val_fraction
     if args.pseudo_clips < 0:
         raise ValueError(f"--pseudo-clips must be 0 (off) or a number of rows, got {args.pseudo_clips}")
     if args.table is not None:
@@ -93,32 +105,55 @@ def train_keypoints(args):
     else:
         if args.skeleton is not None or args.label is not None:
             raise ValueError("--skeleton and --label go with --table (MDS189 poses are BODY_25 and labelled)")
+        if args.val_fraction is not None:
+            raise ValueError("--val-fraction goes with --table (MDS189 has a fixed course split by subject)")
         poses = load_mds189_poses(args.mds189, aligned=args.aligned)
         source = f"MDS189 key frames at {args.mds189} ({'gt_pose_align' if args.aligned else 'gt_pose'})"
     config = TrainConfig(hidden=tuple(args.hidden), update_rule=args.update_rule, lr=args.lr,
                          lr_decay=args.lr_decay, epochs=args.epochs, batch_size=args.batch_size, reg=args.reg,
-                         weight_scale=args.weight_scale, val_fraction=args.val_fraction,
+                         weight_scale=args.weight_scale, val_fraction=val_fraction,
                          pseudo_clips=args.pseudo_clips, seed=args.seed, baselines=args.baselines)
     result = run_training(poses, args.out, config, source=source)
     summary = ", ".join(f"{row['model']} {row['val_acc']:.4f}" for row in result["comparison"])
-    print(f"summary: validation accuracy ({result['split']}): {summary}; reports in {args.out}")
+    print(f"summary: validation accuracy ({result['split']}; nets at their best validation epoch): "
+          f"{summary}; reports in {args.out}")
     return result["comparison"]
 
 
 def predict_keypoints(args):
-    """The predict-keypoints command: writes one label per pose of the table."""
+    """The predict-keypoints command: writes one label per pose, with what identifies the pose's source.
+
+    Columns: row (a CSV's data row, from 0) or file (OpenPose JSON: the file of the frame; frames
+    without a person have no line), the input's subject, sequence and frame columns when it has them,
+    then label and confidence.
+    """
     from keypoint_trainer import load_model, predict
 
     saved = load_model(args.model)
-    X, _, _ = load_keypoints(args.table, args.skeleton or saved["skeleton"], require_label=False)
+    table = read_source_table(args.table, args.skeleton or saved["skeleton"], require_label=False)
+    X, _, meta = split_table(table, source=args.table, require_label=False)
     labels, confidence = predict(saved, X)
-    write_table_csv(pd.DataFrame({"row": np.arange(len(labels)), "label": labels,
-                                  "confidence": np.round(confidence, 4)}), args.out)
+    source = ({"file": table["file"].to_numpy()} if "file" in table.columns
+              else {"row": np.arange(len(X))})
+    out = pd.DataFrame({**source, **{name: meta[name].to_numpy() for name in META_COLUMNS if name in meta},
+                        "label": labels, "confidence": np.round(confidence, 4)})
+    write_table_csv(out, args.out)
     print(f"wrote {len(labels)} labels to {args.out}")
 
 
 def convert_table(args):
-    """The convert command: any supported skeleton -> BODY_25 keypoint table."""
+    """The convert command: any supported skeleton, or the MDS189 key frames -> BODY_25 keypoint table."""
+    if args.mds189 is not None:
+        if args.input is not None or args.skeleton is not None or args.label is not None:
+            raise ValueError("--mds189 replaces INPUT, --skeleton and --label (MDS189 poses are BODY_25)")
+        mds189_to_table(args.mds189, args.output, aligned=args.aligned)
+        print(f"wrote the MDS189 key-frame poses ({'gt_pose_align' if args.aligned else 'gt_pose'}) "
+              f"to {args.output}")
+        return
+    if args.input is None or args.skeleton is None:
+        raise ValueError("convert needs INPUT and --skeleton (body25, coco17, mediapipe33), or --mds189 ROOT")
+    if args.aligned:
+        raise ValueError("--aligned goes with --mds189 (other sources have no aligned poses)")
     X, labels, meta = load_keypoints(args.input, args.skeleton, require_label=False, label=args.label)
     columns = {name: meta[name].to_numpy() for name in meta.columns}
     write_table_csv(make_table(X, labels, **columns), args.output)

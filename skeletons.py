@@ -3,7 +3,8 @@
 A source CSV has one row per pose and, for each joint of its skeleton, the columns ``<joint>_x``,
 ``<joint>_y`` and optionally a confidence ``<joint>_c`` / ``_v`` / ``_vis`` / ``_visibility`` (a joint
 without one counts as seen wherever its coordinates are finite); ``_z`` and other columns are ignored,
-column names are matched case-insensitively. ``label``, ``subject``, ``sequence`` and ``frame`` pass through.
+column names are matched case-insensitively (two columns matching one name are an error). ``label``,
+``subject``, ``sequence`` and ``frame`` (any case) pass through.
 
 - BODY_25 joints the source lacks get confidence 0 (COCO has no feet; MediaPipe has no small toes:
   its ``foot_index``, the tip of the foot, stands in for the big toe).
@@ -22,6 +23,7 @@ import numpy as np
 
 from keypoint_table import (
     META_COLUMNS,
+    canonical_columns,
     check_label_column,
     clean_keypoints,
     list_some,
@@ -125,18 +127,18 @@ def convert(table, skeleton, source="table", require_label=True):
     Returns a DataFrame: the keypoint table (label, subject, sequence, frame when present, 75 values).
     """
     mapping = _check_skeleton(skeleton)
+    joint_columns = [f"{j}_{suffix}" for j in mapping for suffix in ("x", "y", *CONFIDENCE_SUFFIXES)]
+    table = canonical_columns(table, ("label", *META_COLUMNS, *joint_columns), source)
     if require_label:
         check_label_column(table, source)
-    by_lower = {str(c).lower(): c for c in table.columns}
-    missing = [f"{j}_{axis}" for j in mapping for axis in "xy" if f"{j}_{axis}".lower() not in by_lower]
+    missing = [f"{j}_{axis}" for j in mapping for axis in "xy" if f"{j}_{axis}" not in table.columns]
     if missing:
         raise ValueError(f"{source}: missing columns {list_some(missing)} for skeleton {skeleton!r} "
                          f"(it needs <joint>_x and <joint>_y for {', '.join(mapping)})")
     X = np.zeros((len(table), KEYPOINT_DIM))
     for joint, body25 in mapping.items():
-        names = [by_lower[f"{joint}_{axis}".lower()] for axis in "xy"]
-        confidences = (f"{joint}_{suffix}".lower() for suffix in CONFIDENCE_SUFFIXES)
-        names += [by_lower[name] for name in confidences if name in by_lower][:1]
+        confidences = [f"{joint}_{suffix}" for suffix in CONFIDENCE_SUFFIXES]
+        names = [f"{joint}_x", f"{joint}_y"] + [c for c in confidences if c in table.columns][:1]
         k = JOINT_INDEX[body25]
         X[:, 3 * k + 2] = 1.0  # seen, unless the source gives a confidence
         X[:, 3 * k:3 * k + len(names)] = numeric_columns(table, names, source)
@@ -156,16 +158,17 @@ def read_openpose_json(path, label=None):
     - path: one ``*.json`` file or a folder of them (read in name order)
     - label: label of every pose (e.g. the movement of the clip), or None for a table to predict
 
-    Returns a DataFrame: the keypoint table with one row per frame that shows a person: the person with
-    the largest summed confidence. ``sequence`` is the video name and ``frame`` the frame number, both
-    parsed from OpenPose's file names (``<video>_000000000012_keypoints.json``). Frames without a person
-    are left out with a warning.
+    Returns a DataFrame: a ``file`` column (the JSON file's name), then the keypoint table, with one row
+    per frame that shows a person: the person with the largest summed confidence. ``sequence`` is the
+    video name and ``frame`` the frame number, both parsed from OpenPose's file names
+    (``<video>_000000000012_keypoints.json``). Frames without a person are left out with a warning (the
+    file names of the rows show which).
     """
     path = Path(path)
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     if not path.exists() or not files:
         raise FileNotFoundError(f"no OpenPose JSON files at {path}")
-    rows, sequences, frames, empty = [], [], [], 0
+    rows, names, sequences, frames, empty = [], [], [], [], 0
     for i, file in enumerate(files):
         try:
             people = json.loads(file.read_text())["people"]
@@ -180,6 +183,7 @@ def read_openpose_json(path, label=None):
             empty += 1
             continue
         rows.append(max(poses, key=lambda p: np.nansum(p[2::3])))
+        names.append(file.name)
         match = _FRAME_NUMBER.match(file.stem)
         sequences.append(match.group(1) if match and match.group(1) else path.stem)
         frames.append(int(match.group(2)) if match else i)
@@ -189,11 +193,13 @@ def read_openpose_json(path, label=None):
     if not rows:
         raise ValueError(f"{path}: no frame shows a person")
     labels = None if label is None else [label] * len(rows)
-    return make_table(clean_keypoints(np.stack(rows)), labels=labels, sequence=sequences, frame=frames)
+    table = make_table(clean_keypoints(np.stack(rows)), labels=labels, sequence=sequences, frame=frames)
+    table.insert(0, "file", names)
+    return table
 
 
-def load_keypoints(path, skeleton, require_label=True, label=None):
-    """Read poses of any supported source as BODY_25 arrays.
+def read_source_table(path, skeleton, require_label=True, label=None):
+    """Read poses of any supported source as a BODY_25 keypoint table.
 
     Inputs:
     - path: a CSV (plain or .gz) of the given skeleton, or OpenPose JSON (a .json file or a folder)
@@ -201,7 +207,8 @@ def load_keypoints(path, skeleton, require_label=True, label=None):
     - require_label: raise if the poses carry no label
     - label: label for OpenPose JSON poses (which carry none); must be None for a CSV
 
-    Returns the tuple (X, labels, meta) of keypoint_table.split_table.
+    Returns a DataFrame: the keypoint table; a CSV's rows in its order, one per data row; OpenPose JSON
+    also with its ``file`` column (see read_openpose_json).
     """
     _check_skeleton(skeleton)
     path = Path(path)
@@ -211,10 +218,17 @@ def load_keypoints(path, skeleton, require_label=True, label=None):
                              f"not {skeleton}")
         if require_label and label is None:
             raise ValueError(f"{path}: OpenPose JSON carries no labels; give the poses' label with --label")
-        table = read_openpose_json(path, label=label)
-    else:
-        if label is not None:  # never silently ignored: the CSV's own label column would win
-            raise ValueError(f"{path}: --label is for OpenPose JSON, which carries no labels; a CSV "
-                             "takes its labels from its 'label' column")
-        table = convert(read_csv(path), skeleton, source=str(path), require_label=require_label)
+        return read_openpose_json(path, label=label)
+    if label is not None:  # never silently ignored: the CSV's own label column would win
+        raise ValueError(f"{path}: --label is for OpenPose JSON, which carries no labels; a CSV "
+                         "takes its labels from its 'label' column")
+    return convert(read_csv(path), skeleton, source=str(path), require_label=require_label)
+
+
+def load_keypoints(path, skeleton, require_label=True, label=None):
+    """Read poses of any supported source as BODY_25 arrays (arguments as in read_source_table).
+
+    Returns the tuple (X, labels, meta) of keypoint_table.split_table.
+    """
+    table = read_source_table(path, skeleton, require_label=require_label, label=label)
     return split_table(table, source=str(path), require_label=require_label)

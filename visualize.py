@@ -1,10 +1,12 @@
 """Plotting helpers for the two notebooks: key-frame and video-frame montages with BODY_25 skeletons,
-OpenPose detections, the Procrustes view, convolution filters, training curves and gradient norms.
+OpenPose detections, the Procrustes view, convolution filters, training curves (``reports``) and
+gradient norms.
 
 Every function returns a ``matplotlib.figure.Figure`` built without pyplot (no global figure state, no
 backend needed); a notebook shows it as a cell's value, ``reports.save_figure`` writes it as PNG.
-Colours follow the course's labelling tool: left limbs green/blue/cyan, right limbs orange/purple/magenta,
-so a left/right swap shows at a glance.
+Every joint has its own colour (OpenPose's BODY_25 palette): the right arm runs orange to yellow, the
+left arm yellow-green to green, the right leg green to cyan, the left leg sky blue to blue, so a
+left/right swap shows at a glance.
 """
 from pathlib import Path
 
@@ -17,20 +19,20 @@ from PIL import Image
 import data_utils
 import mds189_check
 from mds189_constants import JOINT_INDEX, JOINTS, KEY_FRAME_LABELS, LIMBS, MOVEMENTS, key_frame_sides
+from reports import plot_training_curves as plot_training_curves  # the notebooks' name for it
 
-# Joint colours of the course's labelling tool, by body part.
-_PART_COLORS = {
-    ("Nose", "Neck", "MidHip"): (1.0, 0.0, 0.0),
-    ("LShoulder", "LElbow", "LWrist"): (0.0, 0.8, 0.0),
-    ("LHip", "LKnee", "LAnkle"): (0.0, 0.0, 1.0),
-    ("LHeel", "LBigToe", "LSmallToe"): (0.0, 0.9, 0.9),
-    ("LEye", "LEar"): (1.0, 1.0, 1.0),
-    ("RShoulder", "RElbow", "RWrist"): (1.0, 0.65, 0.0),
-    ("RHip", "RKnee", "RAnkle"): (0.5, 0.0, 0.5),
-    ("RHeel", "RBigToe", "RSmallToe"): (1.0, 0.0, 1.0),
-    ("REye", "REar"): (0.5, 0.5, 0.5),
+# One colour per joint (RGB, 0-255): OpenPose's BODY_25 render palette, except that OpenPose repeats the
+# Neck's red for MidHip and the ankles' colours for the toes and heels; those get shades of their own.
+_JOINT_RGB = {
+    "Nose": (255, 0, 85), "Neck": (255, 0, 0), "RShoulder": (255, 85, 0), "RElbow": (255, 170, 0),
+    "RWrist": (255, 255, 0), "LShoulder": (170, 255, 0), "LElbow": (85, 255, 0), "LWrist": (0, 255, 0),
+    "MidHip": (170, 0, 0), "RHip": (0, 255, 85), "RKnee": (0, 255, 170), "RAnkle": (0, 255, 255),
+    "LHip": (0, 170, 255), "LKnee": (0, 85, 255), "LAnkle": (0, 0, 255), "REye": (255, 0, 170),
+    "LEye": (170, 0, 255), "REar": (255, 0, 255), "LEar": (85, 0, 255), "LBigToe": (85, 85, 255),
+    "LSmallToe": (140, 140, 255), "LHeel": (40, 40, 170), "RBigToe": (0, 200, 200),
+    "RSmallToe": (120, 255, 255), "RHeel": (0, 150, 150),
 }
-JOINT_COLORS = np.array([next(c for names, c in _PART_COLORS.items() if j in names) for j in JOINTS])
+JOINT_COLORS = np.array([_JOINT_RGB[j] for j in JOINTS]) / 255.0  # (25, 3), BODY_25 order
 PERSON_COLORS = ("yellow", "cyan", "magenta", "lime", "orange", "white")
 
 
@@ -192,7 +194,7 @@ def plot_video_frames(root, subject, movement, frames=None, draw_images=True, dr
     - draw_images, draw_keypoints, draw_boxes: what to draw
     - ncols: panels per row
 
-    Returns a Figure with one axes per frame, titled 'frame NNNN: P people'.
+    Returns a Figure with one axes per frame, titled 'frame NNNN: 1 person' or 'frame NNNN: P people'.
     """
     labels = read_labels(root, subject, movement)
     raw, meta = labels["pseudo_gt_raw"], labels["metadata"]
@@ -203,7 +205,8 @@ def plot_video_frames(root, subject, movement, frames=None, draw_images=True, dr
         raise ValueError(f"frames {unknown} are not among the detections of subject {subject_id(subject)}, "
                          f"{movement} (available: {raw['frames']})")
     folder = Path(root) / "trainval" / subject_id(subject) / "frames" / movement
-    fig, axes = _grid(len(frames), ncols, panel_size=(2.0, 3.3))
+    aspect = meta["video_height"] / meta["video_width"]  # portrait or landscape video: no empty bands
+    fig, axes = _grid(len(frames), ncols, panel_size=(2.0, 2.0 * aspect + 0.35))
     for ax, frame in zip(axes, frames, strict=True):
         i = index[frame]
         image = read_image(folder / f"{frame:04d}.jpg") if draw_images else None
@@ -216,39 +219,73 @@ def plot_video_frames(root, subject, movement, frames=None, draw_images=True, dr
                 xmin, ymin, xmax, ymax = box
                 ax.add_patch(Rectangle((xmin, ymin), xmax - xmin, ymax - ymin, fill=False, edgecolor=edge,
                                        linewidth=1.2))
-        ax.set_title(f"frame {frame:04d}: {raw['num_people'][i]} people", fontsize=8)
+        count = raw["num_people"][i]
+        ax.set_title(f"frame {frame:04d}: {count} {'person' if count == 1 else 'people'}", fontsize=8)
     fig.suptitle(f"Subject {subject_id(subject)}, {movement}: video frames with OpenPose detections")
     return fig
 
 
-def plot_procrustes(root, joint="Neck"):
-    """One joint of every key-frame pose, raw (gt_pose, pixels) beside Procrustes-aligned (gt_pose_align).
+def most_crowded_video(root):
+    """The subject and movement whose OpenPose detections show several people in the most frames.
 
-    Reads every subject with data_utils.load_mds189 (bilateral key frames count twice, as there).
+    Reads every label file's pseudo_gt_raw (on the real data set, 2,400 files: some seconds). Ties go to
+    the first subject, then the first movement in class order.
+
+    Inputs:
+    - root: the data root
+
+    Returns a tuple (subject id, movement, number of frames with more than one person); the count is 0
+    (and the video the first subject's first movement) when no frame shows more than one person.
+    """
+    best = None
+    for subject in mds189_check.subject_ids(root):
+        for movement in MOVEMENTS:
+            counts = read_labels(root, subject, movement)["pseudo_gt_raw"]["num_people"]
+            crowded = sum(1 for n in counts if n > 1)
+            if best is None or crowded > best[2]:
+                best = (subject, movement, crowded)
+    return best
+
+
+def _all_key_frame_poses(root, debug):
+    """Every subject's key-frame poses (train then validation) and labels, from data_utils.load_mds189."""
+    X_train, y_train, X_val, y_val = data_utils.load_mds189(root, debug=debug)
+    return np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val])
+
+
+def plot_procrustes(root, joint="Neck"):
+    """One joint of every key-frame pose: raw (gt_pose, pixels), Procrustes-aligned (gt_pose_align) and
+    normalised (data_utils.normalize_poses of gt_pose: centred on the hips, in torso lengths).
+
+    Reads every subject with data_utils.load_mds189 (bilateral key frames count twice, as there). Poses
+    without a body to normalise by (data_utils.has_body) are left out of the third panel.
 
     Inputs:
     - root: the data root
     - joint: a BODY_25 joint name
 
-    Returns a Figure with two axes ('raw', 'aligned'), one scatter per movement in each.
+    Returns a Figure with three axes (raw, aligned, normalised), one scatter per movement in each
+    (its points: the joint's x, y in the poses of that movement where the joint is visible).
     """
     if joint not in JOINT_INDEX:
         raise ValueError(f"unknown joint {joint!r}; expected one of {', '.join(JOINTS)}")
     j = JOINT_INDEX[joint]
-    fig = Figure(figsize=(11, 5), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, debug, title in ((axes[0], False, "raw (gt_pose)"), (axes[1], True, "aligned (gt_pose_align)")):
-        X_train, y_train, X_val, y_val = data_utils.load_mds189(root, debug=debug)
-        X, y = np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val])
+    (X_raw, y), (X_aligned, _) = (_all_key_frame_poses(root, debug) for debug in (False, True))
+    X_norm = np.zeros_like(X_raw)
+    body = data_utils.has_body(X_raw)
+    X_norm[body] = data_utils.normalize_poses(X_raw[body])
+    panels = (("raw (gt_pose)", X_raw, "pixels"), ("aligned (gt_pose_align)", X_aligned, "pixels"),
+              ("normalised (normalize_poses)", X_norm, "torso lengths"))
+    fig = Figure(figsize=(15, 5), layout="constrained")
+    for ax, (title, X, unit) in zip(fig.subplots(1, 3), panels, strict=True):
         for c, movement in enumerate(MOVEMENTS):
             rows = (y == c) & (X[:, 3 * j + 2] > 0)
             ax.scatter(X[rows, 3 * j], X[rows, 3 * j + 1], s=8, alpha=0.7, label=movement)
         ax.set_title(f"{joint}, {title}")
-        ax.set_xlabel("x (pixels)")
-        ax.set_ylabel("y (pixels, down)")
+        ax.set(xlabel=f"x ({unit})", ylabel=f"y ({unit}, down)")
         ax.invert_yaxis()
         ax.set_aspect("equal", adjustable="datalim")
-    axes[1].legend(fontsize=8, markerscale=2)
+    fig.axes[-1].legend(fontsize=8, markerscale=2)
     return fig
 
 
@@ -274,28 +311,6 @@ def plot_filter_responses(image, responses, titles):
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-    return fig
-
-
-def plot_training_curves(solvers):
-    """Training loss per iteration and train/validation accuracy per epoch of one or more Solvers.
-
-    Inputs:
-    - solvers: dict name -> trained Solver (with loss_history, train_acc_history, val_acc_history)
-
-    Returns a Figure with two axes (loss, accuracy).
-    """
-    fig = Figure(figsize=(12, 4), layout="constrained")
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    for i, (name, solver) in enumerate(solvers.items()):
-        color = f"C{i % 10}"
-        ax_loss.plot(solver.loss_history, lw=0.6, color=color, label=name)
-        ax_acc.plot(solver.train_acc_history, "o--", ms=3, color=color, label=f"{name} train")
-        ax_acc.plot(solver.val_acc_history, "o-", ms=3, color=color, label=f"{name} val")
-    ax_loss.set(xlabel="iteration", ylabel="training loss", title="Loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
-    for ax in (ax_loss, ax_acc):
-        ax.legend(fontsize=7)
     return fig
 
 

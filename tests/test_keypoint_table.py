@@ -1,10 +1,15 @@
 """Tests of the keypoint table format: columns, cleaning of missing joints, round trips, clear errors."""
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from keypoint_table import (
     KEYPOINT_COLUMNS,
+    canonical_columns,
     clean_keypoints,
     make_table,
     read_keypoint_table,
@@ -66,6 +71,34 @@ def test_table_without_optional_columns_and_extra_columns(tmp_path):
     X, labels, meta = read_keypoint_table(tmp_path / "t.csv")
     assert X.shape == (3, 75) and list(labels) == ["a", "b", "a"]
     assert meta.shape == (3, 0)
+
+
+def test_column_names_match_case_insensitively_and_subjects_stay_text(tmp_path):
+    table = make_table(_poses(2), labels=["a", "b"], subject=["007", "010"], sequence=["s", "t"],
+                       frame=[0, 12])
+    table.columns = [c.upper() if c in ("label", "subject", "frame") or c.startswith("Nose") else c.lower()
+                     for c in table.columns]
+    table.to_csv(tmp_path / "t.csv", index=False)
+    X, labels, meta = read_keypoint_table(tmp_path / "t.csv")
+    np.testing.assert_array_equal(X, clean_keypoints(_poses(2)))
+    assert list(labels) == ["a", "b"] and list(meta.columns) == ["subject", "sequence", "frame"]
+    assert list(meta["subject"]) == ["007", "010"]  # 'SUBJECT' is read as text too
+    with pytest.raises(ValueError, match="t.csv: columns 'LABEL' and 'Label' both match 'label'"):
+        split_table(table.assign(Label="c"), source="t.csv")
+
+
+def test_canonical_columns_renames_only_what_it_is_asked_for():
+    table = pd.DataFrame({"LABEL": [1], "Notes": [2], "frame": [3]})
+    assert list(canonical_columns(table, ["label", "frame"]).columns) == ["label", "Notes", "frame"]
+    assert list(table.columns) == ["LABEL", "Notes", "frame"]  # the input is not renamed in place
+
+
+def test_keypoint_table_does_not_import_data_utils():
+    # data_utils builds on keypoint_table (its table reader and writer): the import goes one way only
+    code = "import sys, keypoint_table; assert 'data_utils' not in sys.modules"
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_unlabelled_table_for_prediction(tmp_path):

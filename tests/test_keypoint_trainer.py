@@ -1,9 +1,10 @@
-"""Tests of the keypoint trainer: leak-free splits, features, the majority vote, an end-to-end run."""
+"""Tests of the keypoint trainer: leak-free splits, clip ids, features, an end-to-end run, the model file."""
 import numpy as np
 import pandas as pd
 import pytest
 from keypoint_fixtures import synthetic_poses
 
+from keypoint_table import clean_keypoints
 from keypoint_trainer import (
     Poses,
     TrainConfig,
@@ -16,7 +17,6 @@ from keypoint_trainer import (
     pseudo_clip_ids,
     run_training,
     split_poses,
-    vote_by_clip,
 )
 
 
@@ -57,12 +57,32 @@ def test_pseudo_clips_and_random_split_without_groups():
     assert clip_ids is None and len(val) == 18 and "may leak" in how
 
 
-def test_split_needs_two_groups():
+def test_split_needs_two_groups_and_a_fraction_up_to_one_half():
     poses = _poses(subjects=1)
     with pytest.raises(ValueError, match="cannot split 1 group"):
         split_poses(poses)
-    with pytest.raises(ValueError, match="validation fraction must lie between 0 and 1, got 0"):
-        split_poses(poses, val_fraction=0)
+    for bad in (0, -0.1, 0.6, 1):
+        with pytest.raises(ValueError, match=rf"validation fraction must lie in \(0, 0.5\], got {bad}"):
+            split_poses(poses, val_fraction=bad)
+
+
+@pytest.mark.parametrize(("val_fraction", "val_subjects"), [(0.25, 3), (0.3, 4), (0.5, 6)])
+def test_group_split_holds_out_one_fold_of_round_1_over_fraction(val_fraction, val_subjects):
+    poses = _poses(subjects=12, clips=1, frames=1)  # 12 subjects: 1/4, 1/3 and 1/2 of them
+    _, val, _, how = split_poses(poses, val_fraction=val_fraction, seed=0)
+    assert len(set(poses.subject[val])) == val_subjects and f"{val_subjects} validation groups" in how
+
+
+def test_clip_ids_keep_the_subject_when_sequence_names_repeat_across_people():
+    X, labels, subject, _, frame = synthetic_poses(subjects=4, clips=1, frames=3)
+    meta = pd.DataFrame({"subject": subject, "sequence": "take1", "frame": frame})  # every person's take1
+    _, val, clips, _ = split_poses(poses_from_arrays(X, labels, meta, "body25"), seed=0)
+    assert clips[0] == f"{subject[0]}|take1|{labels[0]}"
+    # one clip per (person, label): 4 * 3, not 3 merged across people
+    assert len(set(clips)) == 12
+    assert len(set(clips[val])) == len(set(zip(subject[val], labels[val], strict=True)))
+    no_subject = _poses(subject=False, subjects=2)
+    assert split_poses(no_subject, seed=0)[2][0] == f"{no_subject.sequence[0]}|reach"
 
 
 def test_pseudo_clip_ids_follow_row_order_within_each_class():
@@ -94,48 +114,68 @@ def test_pose_features_are_standardised_and_survive_empty_poses():
     np.testing.assert_allclose(pose_features(moved, mean, std)[0], F[2:3], atol=1e-9)
 
 
-def test_vote_by_clip_hand_computed():
-    clips = np.array(["a", "a", "a", "b", "b", "c"])
-    y_true = np.array([1, 1, 1, 0, 0, 2])
-    y_pred = np.array([1, 0, 1, 2, 1, 0])
-    votes = vote_by_clip(clips, y_true, y_pred, 3)
-    assert list(votes["predicted"]) == [1, 1, 0]  # clip b ties 1:1 -> the lower class index
-    assert list(votes["correct"]) == [True, False, False]
-    assert list(votes["frames"]) == [3, 2, 1]
-
-
 def test_run_training_end_to_end(tmp_path):
     poses = _poses(subjects=6, frames=4)
     config = TrainConfig(hidden=(32,), epochs=8, batch_size=16, lr=5e-3, seed=0)
     result = run_training(poses, tmp_path / "run", config, source="synthetic")
     rows = {row["model"]: row for row in result["comparison"]}
-    assert set(rows) == {"NumPy FullyConnectedNet", "MLPClassifier", "LogisticRegression"}
+    assert list(rows) == ["NumPy FullyConnectedNet", "MLPClassifier", "LogisticRegression"]
     for row in rows.values():
         assert row["val_acc"] > 0.9 and row["val_sequence_acc"] > 0.9  # separable classes
-    for name in ("log.txt", "curves.png", "confusion_matrix.png", "model.pkl", "comparison.csv",
-                 "comparison.md", "per_class_val_accuracy.csv", "per_class_val_accuracy.md",
-                 "per_sequence_val.csv"):
-        assert (tmp_path / "run" / name).stat().st_size > 0, name
-    log = (tmp_path / "run" / "log.txt").read_text()
+    run = tmp_path / "run"
+    for name in ("log.txt", "curves.png", "confusion_matrix_numpy_fc.png", "confusion_matrix_mlp.png",
+                 "confusion_matrix_logreg.png", "model.pkl", "comparison.csv", "comparison.md",
+                 "per_class_val_accuracy.csv", "per_class_val_accuracy.md", "per_sequence_val.csv"):
+        assert (run / name).stat().st_size > 0, name
+    log = (run / "log.txt").read_text()
     assert "split: by subject" in log and "(Epoch 8 / 8)" in log
-    per_class = pd.read_csv(tmp_path / "run" / "per_class_val_accuracy.csv")
+    assert "selection: val_acc is each net's best validation epoch" in log
+    comparison = pd.read_csv(run / "comparison.csv")
+    assert list(comparison["selection"]) == ["best validation epoch"] * 2 + ["fit to convergence"]
+    assert {"val_acc_last_epoch", "epoch", "train_acc", "val_sequence_acc"} <= set(comparison.columns)
+    assert (comparison["val_acc"] >= comparison["val_acc_last_epoch"]).all()
+    # per-class accuracy of all three models side by side, matching their overall accuracy
+    per_class = pd.read_csv(run / "per_class_val_accuracy.csv")
+    assert list(per_class.columns) == ["class", "n", *rows]
     assert list(per_class["class"]) == ["reach", "squat", "lunge", "overall"]
+    np.testing.assert_allclose(per_class.iloc[-1, 2:], comparison["val_acc"])
+    votes = pd.read_csv(run / "per_sequence_val.csv")
+    assert list(votes.columns) == ["clip", "label", "frames", *(f"{name} vote" for name in rows)]
+    assert (votes["label"] == votes["NumPy FullyConnectedNet vote"]).mean() == pytest.approx(
+        rows["NumPy FullyConnectedNet"]["val_sequence_acc"])
     # The saved model labels poses as the run evaluated them.
-    saved = load_model(tmp_path / "run" / "model.pkl")
+    saved = load_model(run / "model.pkl")
     train, val, _, _ = split_poses(poses, config.val_fraction, config.seed)
     labels, confidence = predict(saved, poses.X[val])
     accuracy = np.mean(np.array(labels) == np.array(poses.class_names)[poses.y[val]])
     assert accuracy == pytest.approx(rows["NumPy FullyConnectedNet"]["val_acc"])
     assert np.all((confidence > 0) & (confidence <= 1))
+    assert saved["architecture"]["hidden_dims"] == [32] and saved["architecture"]["input_dim"] == 75
+
+
+def test_predict_cleans_raw_keypoints_itself(tmp_path):
+    poses = _poses(subjects=4, frames=3)
+    config = TrainConfig(hidden=(16,), epochs=2, batch_size=8, baselines=False)
+    saved = load_model(run_training(poses, tmp_path / "run", config)["paths"]["model"])
+    raw = poses.X[:6].copy()
+    raw[0, 21:23] = np.nan          # LWrist x, y unknown (c stays 1)
+    raw[1, 2::3] = 0.0              # nobody there
+    raw[2, 3:5] = np.inf            # Neck at infinity
+    raw[3, 5::3] = np.nan           # only the nose left, all other confidences NaN
+    raw[4, 2::3] = 2.0              # COCO-style visibility flags
+    labels, confidence = predict(saved, raw)
+    expected = predict(saved, clean_keypoints(raw))
+    assert labels == expected[0] and np.isfinite(confidence).all()
+    np.testing.assert_array_equal(confidence, expected[1])
 
 
 def test_same_seed_same_run(tmp_path):
     poses = _poses(subjects=4, frames=3)
     config = TrainConfig(hidden=(16,), epochs=3, batch_size=8, seed=5, baselines=False)
-    params = [load_model(run_training(poses, tmp_path / f"r{i}", config)["paths"]["model"])["params"]
-              for i in range(2)]
-    for key in params[0]:
-        np.testing.assert_array_equal(params[0][key], params[1][key])
+    saved = [load_model(run_training(poses, tmp_path / f"r{i}", config)["paths"]["model"]) for i in range(2)]
+    for key in saved[0]["params"]:
+        np.testing.assert_array_equal(saved[0]["params"][key], saved[1]["params"][key])
+    assert saved[0]["architecture"] == saved[1]["architecture"]
 
 
 def test_load_model_rejects_other_files(tmp_path):

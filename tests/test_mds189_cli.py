@@ -31,15 +31,66 @@ def test_train_then_predict_round_trip(tmp_path, capsys):
     comparison = pd.read_csv(run / "comparison.csv")
     assert list(comparison["model"]) == ["NumPy FullyConnectedNet", "MLPClassifier", "LogisticRegression"]
 
-    X, labels, _ = read_keypoint_table(table)
+    X, labels, meta = read_keypoint_table(table)
     unlabelled = tmp_path / "new.csv"
     pd.read_csv(table).drop(columns=["label", "subject"]).to_csv(unlabelled, index=False)
     assert main(["predict-keypoints", "--model", str(run / "model.pkl"), "--table", str(unlabelled),
                  "--out", str(tmp_path / "labels.csv")]) == 0
     predicted = pd.read_csv(tmp_path / "labels.csv")
-    assert list(predicted.columns) == ["row", "label", "confidence"]
+    assert list(predicted.columns) == ["row", "sequence", "frame", "label", "confidence"]
     assert list(predicted["row"]) == list(range(len(X)))  # one label per row, in order
+    pd.testing.assert_frame_equal(predicted[["sequence", "frame"]], meta[["sequence", "frame"]])
     assert np.mean(predicted["label"].to_numpy() == labels) > 0.9
+
+
+def test_predict_names_each_pose_s_source_even_when_rows_are_empty_or_frames_missing(tmp_path, capsys):
+    table = write_synthetic_table(tmp_path / "poses.csv", subjects=4, frames=2)
+    run = tmp_path / "run"
+    assert main(["train-keypoints", "--table", table, "--skeleton", "body25", "--out", str(run),
+                 "--no-baselines", *FAST]) == 0
+    source = pd.read_csv(table, dtype={"subject": str})
+    source.loc[3, list(KEYPOINT_COLUMNS)] = np.nan  # an empty row keeps its line
+    source.to_csv(tmp_path / "all.csv", index=False)
+    assert main(["predict-keypoints", "--model", str(run / "model.pkl"), "--table", str(tmp_path / "all.csv"),
+                 "--out", str(tmp_path / "all_labels.csv")]) == 0
+    predicted = pd.read_csv(tmp_path / "all_labels.csv", dtype={"subject": str})
+    assert list(predicted.columns) == ["row", "subject", "sequence", "frame", "label", "confidence"]
+    pd.testing.assert_frame_equal(predicted[["subject", "sequence", "frame"]],
+                                  source[["subject", "sequence", "frame"]])
+    # OpenPose JSON: each line names its file; a frame without a person has no line
+    folder = tmp_path / "op"
+    folder.mkdir()
+    X, _, _ = read_keypoint_table(table)
+    for k, people in enumerate([[X[0]], [], [X[5], X[6]]]):
+        (folder / f"clip_{12 * k:012d}_keypoints.json").write_text(json.dumps(
+            {"people": [{"pose_keypoints_2d": list(pose)} for pose in people]}))
+    with pytest.warns(UserWarning, match="1 of 3 frames show no person"):
+        assert main(["predict-keypoints", "--model", str(run / "model.pkl"), "--table", str(folder),
+                     "--out", str(tmp_path / "op_labels.csv")]) == 0
+    predicted = pd.read_csv(tmp_path / "op_labels.csv")
+    assert list(predicted.columns) == ["file", "sequence", "frame", "label", "confidence"]
+    assert list(predicted["file"]) == ["clip_000000000000_keypoints.json", "clip_000000000024_keypoints.json"]
+    assert list(predicted["frame"]) == [0, 24]
+
+
+def test_convert_writes_the_mds189_key_frames_as_a_keypoint_table(mds189_tiny, tmp_path, capsys):
+    from data_utils import load_mds189
+
+    for aligned in (False, True):
+        out = tmp_path / f"mds_{aligned}.csv"
+        assert main(["convert", "--mds189", str(mds189_tiny), *(["--aligned"] * aligned), str(out)]) == 0
+        X, labels, meta = read_keypoint_table(out)
+        X_train, _, X_val, y_val, _, g_val = load_mds189(mds189_tiny, debug=aligned, return_groups=True)
+        np.testing.assert_array_equal(X, np.concatenate([X_train, X_val]))
+        assert list(meta["subject"][-len(g_val):]) == list(g_val) and labels[-1] == "pushup"
+    assert "gt_pose_align" in capsys.readouterr().out
+    for argv, message in [
+        (["--mds189", str(mds189_tiny), "--skeleton", "coco17", "o.csv"], "replaces INPUT, --skeleton"),
+        (["--mds189", str(mds189_tiny), "in.csv", "o.csv"], "--mds189 replaces INPUT"),
+        (["o.csv"], "convert needs INPUT and --skeleton"),
+        (["--skeleton", "coco17", "--aligned", "in.csv", "o.csv"], "--aligned goes with --mds189"),
+    ]:
+        assert message in _error_line(capsys, ["convert", *argv])
 
 
 def test_train_on_coco17_table(tmp_path, capsys):
@@ -98,10 +149,16 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, capsys):
     line = _error_line(capsys, ["train-keypoints", "--table", missing, "--skeleton", "body25",
                                 "--pseudo-clips", "-3", "--out", str(tmp_path / "r")])
     assert "--pseudo-clips must be 0 (off) or a number of rows, got -3" in line
+    line = _error_line(capsys, ["train-keypoints", "--mds189", missing, "--val-fraction", "0.25",
+                                "--out", str(tmp_path / "r")])
+    assert "--val-fraction goes with --table (MDS189 has a fixed course split by subject)" in line
     table = write_synthetic_table(tmp_path / "poses.csv", subjects=2, frames=1)
     line = _error_line(capsys, ["train-keypoints", "--table", table, "--skeleton", "coco17",
                                 "--out", str(tmp_path / "r")])
     assert "missing columns left_eye_x, left_eye_y" in line and "poses.csv" in line
+    line = _error_line(capsys, ["train-keypoints", "--table", table, "--skeleton", "body25",
+                                "--val-fraction", "0.6", "--out", str(tmp_path / "r")])
+    assert "the validation fraction must lie in (0, 0.5], got 0.6" in line
     pd.read_csv(table).drop(columns="label").to_csv(tmp_path / "nolabel.csv", index=False)
     line = _error_line(capsys, ["train-keypoints", "--table", str(tmp_path / "nolabel.csv"), "--skeleton",
                                 "body25", "--out", str(tmp_path / "r")])
@@ -132,6 +189,9 @@ def test_help_lists_the_options(capsys):
     out = capsys.readouterr().out
     for option in ("--mds189", "--aligned", "--hidden", "--update-rule", "--pseudo-clips", "--no-baselines"):
         assert option in out
+    with pytest.raises(SystemExit):
+        main(["convert", "--help"])
+    assert "--mds189 ROOT" in capsys.readouterr().out
 
 
 def test_a_broken_mds189_root_gives_one_line_naming_the_file(mds189_tiny, tmp_path, capsys):

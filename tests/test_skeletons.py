@@ -15,7 +15,21 @@ from skeletons import (
     keep_skeleton_joints,
     load_keypoints,
     read_openpose_json,
+    read_source_table,
 )
+
+# The official joint orders, written out here (not taken from skeletons.py), so a wrong order there fails:
+# COCO-17 keypoints (cocodataset.org) and MediaPipe Pose's 33 landmarks (developers.google.com/mediapipe).
+COCO17_OFFICIAL = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
+    "left_ankle", "right_ankle")
+MEDIAPIPE33_OFFICIAL = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
+    "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+    "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index")
 
 
 def _source_table(joints, conf_suffix="c", conf=0.9, rows=1):
@@ -34,14 +48,13 @@ def _joint(table, name, row=0):
     return X[row, 3 * JOINT_INDEX[name]:3 * JOINT_INDEX[name] + 3]
 
 
-def test_skeleton_names():
-    assert len(COCO17) == 17 and len(MEDIAPIPE33) == 33
-    assert MEDIAPIPE33[1] == "left_eye_inner" and MEDIAPIPE33[-1] == "right_foot_index"
+def test_skeleton_names_are_the_official_orders():
+    assert COCO17 == COCO17_OFFICIAL and MEDIAPIPE33 == MEDIAPIPE33_OFFICIAL
     assert set(SKELETONS) == {"body25", "coco17", "mediapipe33"}
 
 
 def test_coco17_left_right_and_known_values():
-    table = convert(_source_table(COCO17, conf_suffix="v", conf=2), "coco17")
+    table = convert(_source_table(COCO17_OFFICIAL, conf_suffix="v", conf=2), "coco17")
     # left_wrist is COCO joint 9: (90, 109); a person's left wrist lands on LWrist, not RWrist.
     np.testing.assert_array_equal(_joint(table, "LWrist"), [90, 109, 1])  # visibility flag 2 -> 1
     np.testing.assert_array_equal(_joint(table, "RWrist"), [100, 110, 1])
@@ -57,7 +70,7 @@ def test_coco17_left_right_and_known_values():
 
 
 def test_mediapipe33_names_feet_and_visibility():
-    source = _source_table(MEDIAPIPE33, conf_suffix="visibility", conf=0.75)
+    source = _source_table(MEDIAPIPE33_OFFICIAL, conf_suffix="visibility", conf=0.75)
     source["nose_z"] = -0.3  # depth is ignored
     table = convert(source, "mediapipe33")
     np.testing.assert_array_equal(_joint(table, "LWrist"), [150, 115, 0.75])   # left_wrist is landmark 15
@@ -105,6 +118,21 @@ def test_metadata_passes_through():
     assert "notes" not in table.columns
 
 
+def test_label_and_metadata_columns_match_case_insensitively_like_the_joints(tmp_path):
+    source = _source_table([j.upper() for j in COCO17], rows=2).rename(columns={"label": "Label"})
+    source["SUBJECT"], source["Sequence"], source["Frame"] = ["007", "008"], ["v1", "v1"], [0, 12]
+    table = convert(source, "coco17")
+    assert list(table.columns[:4]) == ["label", "subject", "sequence", "frame"]
+    assert list(table["label"]) == ["squat", "squat"] and list(table["subject"]) == ["007", "008"]
+    source.to_csv(tmp_path / "upper.csv", index=False)
+    X, labels, meta = load_keypoints(tmp_path / "upper.csv", "coco17")
+    assert list(meta["subject"]) == ["007", "008"]  # read as text in any case: the zeros stay
+    with pytest.raises(ValueError, match="in.csv: columns 'Label' and 'label' both match 'label'"):
+        convert(source.assign(label="lunge"), "coco17", source="in.csv")
+    with pytest.raises(ValueError, match="columns 'NOSE_x' and 'nose_x' both match 'nose_x'"):
+        convert(source.assign(nose_x=1.0), "coco17")
+
+
 def test_wrong_input_errors():
     source = _source_table(COCO17)
     with pytest.raises(ValueError, match="unknown skeleton 'coco18'; expected one of body25, coco17"):
@@ -137,6 +165,7 @@ def test_openpose_json_picks_the_most_confident_person(tmp_path):
         _write_openpose(tmp_path / "op", 24, [])
         table = read_openpose_json(tmp_path / "op", label="lunge")
     assert list(table["frame"]) == [0, 12] and list(table["sequence"]) == ["clip7", "clip7"]
+    assert list(table["file"]) == [f"clip7_{f:012d}_keypoints.json" for f in (0, 12)]  # frame 24 is empty
     np.testing.assert_allclose(_joint(table, "LWrist"), [7, 14, 0.8])
     X, labels, meta = load_keypoints(tmp_path / "op" / "clip7_000000000012_keypoints.json", "body25",
                                      label="lunge")
@@ -160,6 +189,15 @@ def test_openpose_json_errors(tmp_path):
         load_keypoints(tmp_path / "op", "coco17")
     with pytest.raises(ValueError, match="OpenPose JSON carries no labels; give .* with --label"):
         load_keypoints(tmp_path / "op", "body25")
+
+
+def test_read_source_table_keeps_every_csv_row_in_order(tmp_path):
+    source = _source_table(COCO17, rows=3)
+    source.loc[1, [c for c in source.columns if c != "label"]] = np.nan  # nobody in row 1: kept
+    source.to_csv(tmp_path / "coco.csv", index=False)
+    table = read_source_table(tmp_path / "coco.csv", "coco17")
+    assert len(table) == 3 and list(table.index) == [0, 1, 2] and "file" not in table.columns
+    np.testing.assert_array_equal(table.loc[[0, 2], "LWrist_x"], [90, 92])
 
 
 def test_load_keypoints_from_csv(tmp_path):

@@ -1,5 +1,4 @@
 """Plotting helpers of visualize.py: panel counts, titles, limb segments, boxes, colours, bad input."""
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -9,6 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 import mds189_check
+import reports
 import visualize
 from mds189_constants import KEY_FRAME_LABELS, LIMBS, MIRROR, MOVEMENTS
 
@@ -52,10 +52,17 @@ def test_draw_pose_skips_limbs_of_hidden_joints_and_applies_scale():
     assert visualize.draw_pose(ax2, pose, min_confidence=1.0) == 0  # c = 1 is not > 1
 
 
-def test_left_and_right_joints_have_different_colours():
+def test_every_joint_has_its_own_colour_and_left_differs_from_right():
+    colors = visualize.JOINT_COLORS
+    assert colors.shape == (25, 3) and ((colors >= 0) & (colors <= 1)).all()
+    distances = np.linalg.norm(colors[:, None] - colors[None], axis=2) + 9 * np.eye(25)
+    assert distances.min() > 0.15  # 25 colours, no two alike
     for j, k in enumerate(MIRROR):
         if j != k:
-            assert not np.allclose(visualize.JOINT_COLORS[j], visualize.JOINT_COLORS[k]), (j, k)
+            assert np.linalg.norm(colors[j] - colors[k]) > 0.3, (j, k)
+    # OpenPose's BODY_25 palette where it gives a joint its own colour: a right wrist is yellow
+    np.testing.assert_allclose(colors[4], [1, 1, 0])
+    np.testing.assert_allclose(colors[7], [0, 1, 0])
 
 
 def test_plot_key_frames_has_13_labelled_panels_with_the_labelled_limbs(mds189_tiny):
@@ -75,6 +82,21 @@ def test_plot_key_frames_switches_images_and_keypoints(mds189_tiny):
     no_points = visualize.plot_key_frames(mds189_tiny, "001", draw_keypoints=False, resized=True)
     assert all(len(ax.images) == 1 and not ax.collections for ax in no_points.axes)
     assert no_points.axes[0].images[0].get_array().shape[:2] == (448, 224)
+
+
+def test_resized_key_frames_scale_the_keypoints_onto_the_224x448_image(mds189_tiny):
+    fig = visualize.plot_key_frames(mds189_tiny, "001", resized=True, draw_images=False)
+    for ax, label in zip(fig.axes, KEY_FRAME_LABELS, strict=True):
+        movement, side = label.rsplit("_", 1)
+        labels = visualize.read_labels(mds189_tiny, "001", movement)
+        meta = labels["metadata"]
+        P = np.asarray(labels["gt_pose"]["left" if side == "both" else side]).reshape(25, 3)
+        scale = np.array([meta["video_width_scale"], meta["video_height_scale"]])
+        assert not np.allclose(scale, 1)  # the sample's key frames are larger than 224x448
+        points = [c for c in ax.collections if isinstance(c, PathCollection)][0].get_offsets()
+        np.testing.assert_allclose(points, P[P[:, 2] > 0, :2] * scale)
+        assert ax.get_xlim() == pytest.approx((0, meta["width"] * scale[0]))
+        assert (points[:, 0] <= 224 + 1e-6).all() and (points[:, 1] <= 448 + 1e-6).all()
 
 
 def test_plot_movement_across_subjects_is_seeded_and_respects_the_side(mds189_tiny):
@@ -98,7 +120,8 @@ def test_plot_video_frames_draws_every_detection_and_box(mds189_tiny):
         boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
         assert len(boxes) == raw["num_people"][i] == len(raw["bbox"][i])
         assert len(_segments(ax)) == sum(_visible_limbs(pose) for pose in raw["2d_keypoints"][i])
-        assert ax.get_title() == f"frame {raw['frames'][i]:04d}: {raw['num_people'][i]} people"
+        people = "1 person" if raw["num_people"][i] == 1 else f"{raw['num_people'][i]} people"
+        assert ax.get_title() == f"frame {raw['frames'][i]:04d}: {people}"
     some = visualize.plot_video_frames(mds189_tiny, 2, "deadbug", frames=raw["frames"][:2], draw_images=False,
                                        draw_boxes=False)
     assert len(some.axes) == 2 and not some.axes[0].images and not some.axes[0].patches
@@ -109,12 +132,38 @@ def test_plot_video_frames_rejects_unknown_frames(mds189_tiny):
         visualize.plot_video_frames(mds189_tiny, "002", "deadbug", frames=[1])
 
 
-def test_plot_procrustes_has_raw_and_aligned_panels_with_one_scatter_per_movement(mds189_tiny):
+def test_most_crowded_video_finds_the_frames_with_several_people(mds189_tiny):
+    subject, movement, crowded = visualize.most_crowded_video(mds189_tiny)
+    counts = visualize.read_labels(mds189_tiny, subject, movement)["pseudo_gt_raw"]["num_people"]
+    assert crowded == sum(1 for n in counts if n > 1) > 0
+    for other in mds189_check.subject_ids(mds189_tiny):
+        for m in MOVEMENTS:
+            others = visualize.read_labels(mds189_tiny, other, m)["pseudo_gt_raw"]["num_people"]
+            assert sum(1 for n in others if n > 1) <= crowded
+    titles = [ax.get_title() for ax in visualize.plot_video_frames(mds189_tiny, subject, movement,
+                                                                    draw_images=False).axes]
+    assert sum(not title.endswith((": 0 people", ": 1 person")) for title in titles) == crowded
+
+
+def test_plot_procrustes_shows_raw_aligned_and_normalised_poses_of_the_joint(mds189_tiny):
+    from data_utils import load_mds189, normalize_poses
+
     fig = visualize.plot_procrustes(mds189_tiny)
-    assert len(fig.axes) == 2
-    for ax in fig.axes:
-        assert len([c for c in ax.collections if isinstance(c, PathCollection)]) == len(MOVEMENTS)
-    assert "raw" in fig.axes[0].get_title() and "aligned" in fig.axes[1].get_title()
+    assert len(fig.axes) == 3
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "raw" in titles[0] and "aligned" in titles[1] and "normalised" in titles[2]
+    raw, aligned = load_mds189(mds189_tiny), load_mds189(mds189_tiny, debug=True)
+    y = np.concatenate([raw[1], raw[3]])
+    expected = [np.concatenate([raw[0], raw[2]]), np.concatenate([aligned[0], aligned[2]])]
+    expected.append(normalize_poses(expected[0]))
+    for ax, X in zip(fig.axes, expected, strict=True):
+        scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(scatters) == len(MOVEMENTS)
+        for c, scatter in enumerate(scatters):
+            rows = (y == c) & (X[:, 5] > 0)  # Neck visible
+            np.testing.assert_allclose(scatter.get_offsets(), X[rows, 3:5])
+    raw_points, aligned_points = (np.vstack([c.get_offsets() for c in ax.collections]) for ax in fig.axes[:2])
+    assert not np.allclose(raw_points, aligned_points)
     with pytest.raises(ValueError, match="unknown joint 'Chin'"):
         visualize.plot_procrustes(mds189_tiny, joint="Chin")
 
@@ -132,12 +181,7 @@ def test_plot_filter_responses_training_curves_and_gradient_norms():
     assert [ax.get_title() for ax in fig.axes] == ["image", "edges"]
     with pytest.raises(ValueError, match="need 2 titles"):
         visualize.plot_filter_responses(np.zeros((8, 6)), [np.ones((8, 6))], ["image"])
-    solver = SimpleNamespace(loss_history=[2.0, 1.5, 1.0], train_acc_history=[0.1, 0.5],
-                             val_acc_history=[0.1, 0.4])
-    fig = visualize.plot_training_curves({"a": solver, "b": solver})
-    loss_ax, acc_ax = fig.axes
-    assert len(loss_ax.lines) == 2 and len(acc_ax.lines) == 4
-    np.testing.assert_array_equal(acc_ax.lines[1].get_ydata(), [0.1, 0.4])
+    assert visualize.plot_training_curves is reports.plot_training_curves  # tested in test_reports
     table = pd.DataFrame({"activation": ["relu"] * 3 + ["sigmoid"] * 3, "layer": [1, 2, 3] * 2,
                           "grad_norm": [1.0, 1.0, 1.0, 1e-6, 1e-4, 1e-2]})
     ax = visualize.plot_gradient_norms(table).axes[0]
