@@ -64,6 +64,27 @@ def plot_error_gallery(images, true_names, pred_names, path, ncols=8):
     save_figure(fig, path)
 
 
+def check_submission_format(ids, format_file):
+    """Check ``kaggle_submission_format.csv`` against the test list (run before training with --predict).
+
+    Inputs:
+    - ids: list of N test frame file names, in test-list order
+    - format_file: the course's format file (header Id,Category; one row per test frame, in order)
+
+    Raises ValueError naming the first problem: the header, the row count or an Id out of order.
+    """
+    fmt = pd.read_csv(format_file, dtype=str, keep_default_na=False)
+    if list(fmt.columns) != SUBMISSION_HEADER:
+        raise ValueError(
+            f"{format_file}: header must be {','.join(SUBMISSION_HEADER)}, got {','.join(fmt.columns)}"
+        )
+    if len(ids) != len(fmt):
+        raise ValueError(f"{len(ids)} test frames but {format_file} has {len(fmt)} rows")
+    for row, (got, want) in enumerate(zip(ids, fmt["Id"], strict=True), start=2):
+        if got != want:
+            raise ValueError(f"Id {got!r} where {format_file} line {row} has {want!r} (test order changed?)")
+
+
 def check_submission(ids, categories, format_file):
     """Check predictions against ``kaggle_submission_format.csv`` before anything is written.
 
@@ -75,18 +96,9 @@ def check_submission(ids, categories, format_file):
     Raises ValueError naming the first problem: header, row count, an Id out of order, or a name
     that is not a movement.
     """
-    fmt = pd.read_csv(format_file, dtype=str, keep_default_na=False)
-    if list(fmt.columns) != SUBMISSION_HEADER:
-        raise ValueError(
-            f"{format_file}: header must be {','.join(SUBMISSION_HEADER)}, got {','.join(fmt.columns)}"
-        )
     if len(ids) != len(categories):
         raise ValueError(f"{len(ids)} Ids but {len(categories)} predictions")
-    if len(ids) != len(fmt):
-        raise ValueError(f"{len(ids)} predictions but {format_file} has {len(fmt)} rows")
-    for row, (got, want) in enumerate(zip(ids, fmt["Id"], strict=True), start=2):
-        if got != want:
-            raise ValueError(f"Id {got!r} where {format_file} line {row} has {want!r} (test order changed?)")
+    check_submission_format(ids, format_file)
     for row, name in enumerate(categories, start=2):
         if name not in MOVEMENTS:
             raise ValueError(f"submission line {row}: {name!r} is not a movement ({', '.join(MOVEMENTS)})")

@@ -6,7 +6,10 @@ a single process, so ``train.py`` has one code path for both.
 
 import contextlib
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -52,13 +55,34 @@ def cleanup():
 
 
 @contextlib.contextmanager
-def main_first(info):
-    """Run the block on rank 0 first, then on the other ranks (e.g. build a cache file once)."""
-    if info.enabled and not info.is_main:
+def local_first(info):
+    """Run the block on each machine's first process (local rank 0) first, then on the others there.
+
+    For a file in a node-local folder: one process per machine builds it, the others then read it. (With a
+    folder shared by all machines, each machine's first process builds it; the writes are atomic.)
+    """
+    if info.enabled and info.local_rank != 0:
         dist.barrier()
     yield
-    if info.enabled and info.is_main:
+    if info.enabled and info.local_rank == 0:
         dist.barrier()
+
+
+@contextlib.contextmanager
+def node_local_dir(info):
+    """A temporary folder of the same name on every machine, removed after the block (None for a
+    single process): where local rank 0 leaves decoded images for the other processes of its machine."""
+    if not info.enabled:
+        yield None
+        return
+    name = Path(broadcast_object(tempfile.mkdtemp(prefix="mds189_cache_") if info.is_main else None, info))
+    name.mkdir(parents=True, exist_ok=True)
+    try:
+        yield name
+        dist.barrier()  # every process has read what it needs
+    finally:
+        if info.local_rank == 0:
+            shutil.rmtree(name, ignore_errors=True)
 
 
 class ShardSampler(Sampler):
@@ -114,6 +138,15 @@ def broadcast_buffers(module, info):
     if info.enabled:
         for buffer in module.buffers():
             dist.broadcast(buffer.data, src=0)
+
+
+def all_gather_object(obj, info):
+    """The list of every process's ``obj``, by rank (any picklable object); ``[obj]`` for a single process."""
+    if not info.enabled:
+        return [obj]
+    gathered = [None] * info.world_size
+    dist.all_gather_object(gathered, obj)
+    return gathered
 
 
 def broadcast_object(obj, info):

@@ -12,7 +12,6 @@ import argparse
 import pandas as pd
 import torch
 from torch import nn
-from torchvision.models import resnet18
 
 from mds189_constants import NUM_CLASSES
 from problem4.presets import input_shape
@@ -101,12 +100,41 @@ class MLP(nn.Module):
         return self.net(x)
 
 
+def _resnet18(shape, num_classes):
+    from torchvision.models import resnet18  # imported when used: torchvision takes over a second to import
+
+    return resnet18(weights=None, num_classes=num_classes)
+
+
 MODELS = {
     "baseline": lambda shape, num_classes: BaselineCNN(num_classes),
     "deep": lambda shape, num_classes: DeepCNN(num_classes),
-    "resnet18": lambda shape, num_classes: resnet18(weights=None, num_classes=num_classes),
+    "resnet18": _resnet18,
     "mlp": lambda shape, num_classes: MLP(shape, num_classes),
 }
+
+
+# Smallest --image-size (input height; the width is half) each model runs at: below it the deep CNN's
+# pooling stages shrink the feature map to nothing. ResNet-18 reaches a 1x1 map after its last stage below
+# 33 pixels, where BatchNorm in training mode cannot normalise a batch of one image.
+MIN_IMAGE_SIZE = {"baseline": 16, "deep": 30, "resnet18": 16, "mlp": 16}
+MIN_IMAGE_SIZE_BATCH_OF_ONE = {"resnet18": 33}
+
+
+def check_image_size(name, image_size, smallest_batch=2):
+    """Raise ValueError unless model ``name`` can train on inputs of ``input_shape(image_size)`` in
+    batches of at least ``smallest_batch`` images."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    minimum = MIN_IMAGE_SIZE[name]
+    if image_size < minimum:
+        raise ValueError(f"--image-size {image_size} is too small for --model {name} (at least {minimum})")
+    minimum = MIN_IMAGE_SIZE_BATCH_OF_ONE.get(name, minimum)
+    if smallest_batch < 2 and image_size < minimum:
+        raise ValueError(
+            f"--model {name} cannot train on a batch of one image at --image-size {image_size} "
+            f"(BatchNorm needs --image-size >= {minimum}, or batches of at least 2 images)"
+        )
 
 
 def build_model(name, image_shape, num_classes=NUM_CLASSES):

@@ -68,6 +68,8 @@ class Preprocess(nn.Module):
 
     Returns a float32 tensor of shape (N, 3, H, W): (x / 255 - mean) / std, after a random crop,
     rotation, flip and colour jitter per image when the module is in training mode and ``augment``.
+    With ``channels_last`` (an attribute, not saved in the state dict) the result is in the
+    channels_last memory format: ``grid_sample`` returns contiguous NCHW whatever its input.
     """
 
     def __init__(
@@ -80,18 +82,21 @@ class Preprocess(nn.Module):
         degrees=5.0,
         translate=0.04,
         jitter=0.2,
+        channels_last=False,
     ):
         super().__init__()
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
         self.augment, self.scale, self.max_aspect = augment, scale, max_aspect
         self.degrees, self.translate, self.jitter = degrees, translate, jitter
+        self.channels_last = channels_last
 
     def forward(self, images):
         x = images.float() / 255.0
         if self.training and self.augment:
             x = self.color_jitter(self.random_affine(x))
-        return (x - self.mean) / self.std
+        x = (x - self.mean) / self.std
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def random_affine(self, x):
         """Random crop (area, aspect), shift, rotation and horizontal flip of each image in a batch."""

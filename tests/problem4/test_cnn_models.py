@@ -1,7 +1,19 @@
 import pytest
 import torch
 
-from problem4.models import MLP, MODELS, BaselineCNN, DeepCNN, build_model, count_parameters, summarize
+from problem4.models import (
+    MIN_IMAGE_SIZE,
+    MIN_IMAGE_SIZE_BATCH_OF_ONE,
+    MLP,
+    MODELS,
+    BaselineCNN,
+    DeepCNN,
+    build_model,
+    check_image_size,
+    count_parameters,
+    summarize,
+)
+from problem4.presets import input_shape
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -75,3 +87,26 @@ def test_eval_mode_is_deterministic_and_train_step_is_finite():
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="unknown model 'vgg'; choose one of baseline, deep"):
         build_model("vgg", (64, 32))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_minimum_image_size_per_model(name):
+    size = MIN_IMAGE_SIZE[name]
+    shape = input_shape(size)
+    check_image_size(name, size)
+    build_model(name, shape).train()(torch.zeros(2, 3, *shape))  # runs at the minimum
+    with pytest.raises(ValueError, match=f"--image-size {size - 1} is too small for --model {name}"):
+        check_image_size(name, size - 1)
+    if size > 16:  # below the minimum the forward pass itself fails
+        with pytest.raises(RuntimeError):
+            build_model(name, input_shape(size - 1)).eval()(torch.zeros(1, 3, *input_shape(size - 1)))
+
+
+def test_resnet18_batch_of_one_needs_a_larger_image():
+    limit = MIN_IMAGE_SIZE_BATCH_OF_ONE["resnet18"]
+    with pytest.raises(ValueError, match="cannot train on a batch of one image"):
+        check_image_size("resnet18", limit - 1, smallest_batch=1)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        build_model("resnet18", input_shape(limit - 1)).train()(torch.zeros(1, 3, *input_shape(limit - 1)))
+    check_image_size("resnet18", limit, smallest_batch=1)
+    build_model("resnet18", input_shape(limit)).train()(torch.zeros(1, 3, *input_shape(limit)))

@@ -26,7 +26,7 @@ def test_submission_header_rows_order_and_names(tmp_path, fmt):
 @pytest.mark.parametrize(
     "ids, names, match",
     [
-        (IDS[:3], ["reach"] * 3, r"3 predictions but .*kaggle_submission_format\.csv has 4 rows"),
+        (IDS[:3], ["reach"] * 3, r"3 test frames but .*kaggle_submission_format\.csv has 4 rows"),
         (IDS, ["reach"] * 3, "4 Ids but 3 predictions"),
         ([IDS[1], IDS[0], *IDS[2:]], ["reach"] * 4, r"Id '0001\.jpg' where .* line 2 has '0000\.jpg'"),
         (IDS, ["reach", "jump", "squat", "lunge"], r"line 3: 'jump' is not a movement"),

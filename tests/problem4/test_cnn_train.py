@@ -1,15 +1,24 @@
 """End-to-end runs of problem4/train.py on the hand-made tiny sample (a few seconds each)."""
 
+import math
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
 
+from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
 from problem4 import compare, train
+from problem4.distributed import DistInfo
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,9 +79,9 @@ def test_run_folder_holds_every_output(full_run, tiny_root):
     assert list(submission.columns) == ["Id", "Category"] and list(submission["Id"]) == list(fmt["Id"])
     log = pd.read_csv(out / "log.csv")
     assert list(log.columns) == train.LOG_COLUMNS
-    steps_per_epoch = 3  # 39 training key frames, batches of 16
+    steps_per_epoch = 2  # 39 training key frames, full batches of 16 (7 left out each epoch)
     assert list(log[log.split == "train"]["step"]) == list(range(1, 2 * steps_per_epoch + 1))
-    assert list(log[log.split == "val"]["step"]) == [2, 3, 4, 6]  # every 2 steps and at each epoch end
+    assert list(log[log.split == "val"]["step"]) == [2, 4]  # every 2 steps and at each epoch end, once each
 
 
 def test_resume_after_a_kill_continues_with_identical_losses(full_run, tiny_root, tmp_path, monkeypatch):
@@ -100,17 +109,9 @@ def test_eval_only_gives_identical_numbers_twice(full_run, tiny_root, tmp_path):
     out, metrics = full_run
     results = []
     for k in range(2):
-        args = parse(
-            tiny_root,
-            tmp_path / f"eval{k}",
-            "--eval-only",
-            "--resume",
-            str(out / "checkpoint_best.pt"),
-            "--model",
-            "baseline",
-            "--image-size",
-            "64",
-        )  # model and size come from the checkpoint
+        best = str(out / "checkpoint_best.pt")
+        args = parse(tiny_root, tmp_path / f"eval{k}", "--eval-only", "--resume", best)
+        args.image_size = None  # left out: the model, frames and size come from the checkpoint
         results.append(train.main(args))
     assert results[0]["val_loss"] == results[1]["val_loss"] == metrics["val_loss"]
     assert results[0]["val_accuracy"] == results[1]["val_accuracy"] == metrics["val_accuracy"]
@@ -118,6 +119,10 @@ def test_eval_only_gives_identical_numbers_twice(full_run, tiny_root, tmp_path):
 
 
 def test_bad_arguments(tiny_root, tmp_path):
+    with pytest.raises(ValueError, match="--image-size 24 is too small for --model deep .at least 30."):
+        train.main(parse(tiny_root, tmp_path, "--image-size", "24"))
+    with pytest.raises(ValueError, match="'foo' is not a device"):
+        train.main(parse(tiny_root, tmp_path, "--device", "foo"))
     with pytest.raises(ValueError, match="--eval-only needs --resume"):
         train.main(parse(tiny_root, tmp_path, "--eval-only"))
     with pytest.raises(FileNotFoundError, match="submission format file not found"):
@@ -126,30 +131,238 @@ def test_bad_arguments(tiny_root, tmp_path):
         train.main(parse(tiny_root, tmp_path, "--resume", str(tmp_path / "nope.pt")))
 
 
-def test_compare_puts_runs_beside_baselines(full_run, tiny_root, tmp_path):
+@pytest.fixture(scope="module")
+def video_run(tiny_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("video")
+    train.main(parse(tiny_root, out, "--frames", "video", "--epochs", "1", "--gallery-size", "0"))
+    return out
+
+
+def test_compare_gives_the_two_row_table_and_the_baselines_apart(full_run, video_run, tiny_root, tmp_path):
     out, _ = full_run
-    compare.main([str(out), "--data-root", str(tiny_root), "--out", str(tmp_path)])
+    compare.main([str(out), str(video_run), "--data-root", str(tiny_root), "--out", str(tmp_path)])
     table = pd.read_csv(tmp_path / "comparison.csv")
     assert list(table.columns) == compare.COLUMNS
-    assert list(table["model"]) == [
-        "key-frame model (deep)",
+    assert list(table["model"]) == ["key-frame model (deep)", "video-frame model (deep)"]
+    columns = [*MOVEMENTS, "overall"]
+    video_own = pd.read_csv(video_run / "accuracy.csv")["accuracy"].tolist()
+    assert table.loc[1, columns].tolist() == pytest.approx(video_own, nan_ok=True)  # the same frames
+    own = pd.read_csv(tmp_path / "comparison_own_val.csv")  # evaluated, not read from accuracy.csv
+    key_own = pd.read_csv(out / "accuracy.csv")["accuracy"].tolist()
+    assert own.loc[0, columns].tolist() == pytest.approx(key_own, nan_ok=True)
+    assert own.loc[1, columns].tolist() == pytest.approx(table.loc[1, columns].tolist(), nan_ok=True)
+    baselines = pd.read_csv(tmp_path / "comparison_baselines.csv")
+    assert list(baselines["model"]) == [
         "majority class (reach)",  # a tie of 6 training frames per movement: the first class wins
         "logistic regression on 16x8 grey thumbnails",
     ]
-    assert table.loc[1, MOVEMENTS].tolist() == [1.0] + [0.0] * 7 and table.loc[1, "overall"] == 2 / 16
-    assert table.loc[2, "overall"] > 0.8  # the tiny sample's movement is a bar's height: thumbnails see it
-    own = pd.read_csv(tmp_path / "comparison_own_val.csv")
-    accuracy = pd.read_csv(out / "accuracy.csv").set_index("class")["accuracy"]
-    assert own.loc[0, [*MOVEMENTS, "overall"]].tolist() == pytest.approx(accuracy.tolist(), nan_ok=True)
+    assert baselines.loc[0, MOVEMENTS].tolist() == [1.0] + [0.0] * 7 and baselines.loc[0, "overall"] == 2 / 16
+    assert baselines.loc[1, "overall"] > 0.8  # the movement is a bar's height: thumbnails see it
     plain = tmp_path / "plain"
-    compare.main([str(out), "--data-root", str(tiny_root), "--out", str(plain), "--no-baselines"])
-    assert len(pd.read_csv(plain / "comparison.csv")) == 1
+    runs = [str(out), str(video_run), "--data-root", str(tiny_root)]
+    compare.main([*runs, "--out", str(plain), "--no-baselines"])
+    assert len(pd.read_csv(plain / "comparison.csv")) == 2
+    assert not (plain / "comparison_baselines.csv").exists()
+    with pytest.raises(ValueError, match="key-frame run first"):
+        compare.main([str(video_run), str(out), "--data-root", str(tiny_root), "--out", str(plain)])
+
+
+def test_compare_fits_the_baselines_on_a_capped_subset(full_run, video_run, tiny_root, tmp_path, monkeypatch):
+    out, _ = full_run
+    sizes = []
+    real = compare.baseline_rows
+    monkeypatch.setattr(compare, "baseline_rows", lambda t, v: sizes.append(len(t)) or real(t, v))
+    compare.main([str(out), str(video_run), "--data-root", str(tiny_root), "--out", str(tmp_path),
+                  "--baseline-samples", "20"])
+    assert sizes == [20]  # of the 48 training video frames
+
+
+def test_resume_with_more_epochs_into_a_new_folder(full_run, tiny_root, tmp_path):
+    out, _ = full_run
+    new = tmp_path / "longer"
+    train.main(parse(tiny_root, new, "--epochs", "3", "--resume", str(out / "checkpoint_last.pt")))
+    for name in ("checkpoint_best.pt", "checkpoint_last.pt", "log.csv", "metrics.json", "accuracy.csv"):
+        assert (new / name).is_file(), name
+    assert train.load_checkpoint(new / "checkpoint_last.pt")["epoch"] == 3
+    log = pd.read_csv(new / "log.csv")
+    first = pd.read_csv(out / "log.csv")
+    pd.testing.assert_frame_equal(log[log.step <= 4].reset_index(drop=True), first)
+    rows = log[log.split == "train"]
+    assert list(rows.step) == list(range(1, 7))
+    # the schedule is rebuilt for 3 epochs of 2 steps: after step k the rate is 1e-3 (1 + cos(pi k / 6)) / 2,
+    # falling to 0 at the new end (the checkpoint's schedule had ended at step 4)
+    resumed = rows[rows.step > 4]
+    expected = [1e-3 * (1 + math.cos(math.pi * k / 6)) / 2 for k in resumed.step]
+    assert resumed.lr.tolist() == pytest.approx(expected, abs=1e-12)
+    assert resumed.lr.iloc[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_resume_into_a_new_folder_keeps_the_best_weights(full_run, tiny_root, tmp_path):
+    out, metrics = full_run
+    nothing_left = train.main(
+        parse(tiny_root, tmp_path / "same", "--resume", str(out / "checkpoint_last.pt"))
+    )  # --epochs 2: nothing to train, the best checkpoint is evaluated
+    assert nothing_left["val_loss"] == metrics["val_loss"]
+    assert (tmp_path / "same/checkpoint_best.pt").is_file()
+    assert (tmp_path / "same/checkpoint_last.pt").is_file()
+
+    src = tmp_path / "src"
+    src.mkdir()
+    last = train.load_checkpoint(out / "checkpoint_last.pt")
+    best = train.load_checkpoint(out / "checkpoint_best.pt")
+    for ckpt in (last, best):  # a recorded best of epoch 1 that no resumed epoch can beat
+        ckpt.update(best_accuracy=2.0, best_epoch=1)
+    best["epoch"] = 1
+    torch.save(last, src / "checkpoint_last.pt")
+    torch.save(best, src / "checkpoint_best.pt")
+    resumed = train.main(
+        parse(tiny_root, tmp_path / "new", "--epochs", "3", "--resume", str(src / "checkpoint_last.pt"))
+    )
+    assert resumed["best_epoch"] == 1
+    kept = train.load_checkpoint(tmp_path / "new/checkpoint_best.pt")["model"]
+    assert all(torch.equal(kept[k], v) for k, v in best["model"].items())
+    alone = train.main(
+        parse(tiny_root, tmp_path / "eval", "--eval-only", "--resume", str(src / "checkpoint_best.pt"))
+    )
+    assert alone["val_loss"] == resumed["val_loss"]  # the final numbers are those of the kept weights
+
+    (src / "checkpoint_best.pt").unlink()  # without it, the best resumed epoch is kept instead
+    other = train.main(
+        parse(tiny_root, tmp_path / "other", "--epochs", "3", "--resume", str(src / "checkpoint_last.pt"))
+    )
+    assert other["best_epoch"] == 3 and (tmp_path / "other/checkpoint_best.pt").is_file()
+
+
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        (["--optimizer", "sgd"], "--optimizer sgd"),
+        (["--lr-scheduler", "none"], "--lr-scheduler none"),
+        (["--frames", "video", "--model", "baseline"], "--frames video .*; --model baseline"),
+        (["--image-size", "48"], "--image-size 48 .the checkpoint's is 32."),
+        (["--lr", "0.01"], "--lr 0.01"),
+    ],
+)
+def test_resume_rejects_changed_settings_before_any_work(full_run, tiny_root, tmp_path, extra, named):
+    out, _ = full_run
+    with pytest.raises(ValueError, match=named):
+        train.main(parse(tiny_root, tmp_path / "run", "--resume", str(out / "checkpoint_last.pt"), *extra))
+    assert not (tmp_path / "run").exists()
+
+
+def test_checkpoints_are_written_best_first(tiny_root, tmp_path, monkeypatch):
+    written = []
+    real = train.save_checkpoint
+    monkeypatch.setattr(
+        train, "save_checkpoint", lambda path, *a: written.append(path.name) or real(path, *a)
+    )
+    train.main(parse(tiny_root, tmp_path, "--epochs", "1", "--gallery-size", "0"))
+    assert written == ["checkpoint_best.pt", "checkpoint_last.pt"]  # epoch 1 is always the best so far
+
+
+@pytest.mark.parametrize(
+    "rows, match",
+    [
+        ("id,label\n", "header must be Id,Category"),
+        ("Id,Category\n" + "".join(f"{i:04d}.jpg,predicted_label\n" for i in reversed(range(8))), "order"),
+        ("Id,Category\n0000.jpg,predicted_label\n", "8 test frames but .* has 1 rows"),
+    ],
+)
+def test_submission_format_is_checked_before_training(tiny_root, tmp_path, monkeypatch, rows, match):
+    bad = tmp_path / "fmt.csv"
+    bad.write_text(rows)
+    monkeypatch.setattr(
+        train, "load_dataset", lambda *a, **k: pytest.fail("images read before the format check")
+    )
+    with pytest.raises(ValueError, match=match):
+        train.main(parse(tiny_root, tmp_path / "run", "--predict", "--submission-format", str(bad)))
+
+
+def test_scaler_state_round_trip_disabled_to_enabled():
+    disabled = torch.amp.GradScaler("cpu", enabled=False).state_dict()  # what a CPU run saves: {}
+    fresh = train.load_scaler_state(torch.amp.GradScaler("cpu", init_scale=512.0), disabled)
+    assert fresh.is_enabled() and fresh.get_scale() == 512.0
+    saved = torch.amp.GradScaler("cpu", init_scale=1024.0).state_dict()
+    assert train.load_scaler_state(torch.amp.GradScaler("cpu"), saved).get_scale() == 1024.0
+    assert not train.load_scaler_state(torch.amp.GradScaler("cpu", enabled=False), saved).is_enabled()
+
+
+def test_device_selection(monkeypatch):
+    assert train.device_type("cpu") == "cpu" and train.select_device("cpu", DistInfo()) == torch.device("cpu")
+    with pytest.raises(ValueError, match="'foo' is not a device"):
+        train.device_type("foo")
+    with pytest.raises(ValueError, match="only cpu and cuda"):
+        train.device_type("meta")
+    if not torch.cuda.is_available():
+        for name in ("cuda", "cuda:1"):
+            with pytest.raises(ValueError, match="sees no CUDA device"):
+                train.device_type(name)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # no CUDA call is made below
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert train.device_type("auto") == train.device_type("cuda:1") == "cuda"
+    assert train.select_device("cuda:1", DistInfo()) == torch.device("cuda", 1)
+    assert train.select_device("auto", DistInfo(3, 4, local_rank=1)) == torch.device("cuda", 1)
+    with pytest.raises(ValueError, match="under torchrun pass --device cuda"):
+        train.select_device("cuda:1", DistInfo(0, 2))
+    with pytest.raises(ValueError, match="there is no cuda:2"):
+        train.select_device("cuda:2", DistInfo())
+
+
+def test_random_states_per_rank(capsys):
+    cpu = torch.device("cpu")
+    gen = torch.Generator()
+    saved = {"world_size": 2, "ranks": []}
+    for rank in range(2):
+        train.set_seed(100 + rank)
+        gen.manual_seed(10 + rank)
+        saved["ranks"].append(train.rng_state(gen, cpu))
+    args = SimpleNamespace(seed=0, resume="ckpt.pt")
+
+    def draws():
+        loader = torch.rand(2, generator=gen).tolist()
+        return torch.rand(2).tolist(), float(np.random.rand()), random.random(), loader
+
+    for rank in range(2):  # same world size: each rank continues from its own state
+        train.restore_rng(saved, gen, cpu, DistInfo(rank, 2), args, epoch=3)
+        got = draws()
+        train.set_seed(100 + rank)
+        gen.manual_seed(10 + rank)
+        assert got == draws()
+    assert capsys.readouterr().err == ""
+    derived = []
+    for rank in range(3):  # another world size: derived from --seed, rank and epoch
+        train.restore_rng(saved, gen, cpu, DistInfo(rank, 3), args, epoch=3)
+        derived.append(draws())
+    assert len({str(d) for d in derived}) == 3
+    train.restore_rng(saved, gen, cpu, DistInfo(1, 3), args, epoch=3)
+    assert draws() == derived[1]
+    assert "holds the random states of 2 process(es), this run has 3" in capsys.readouterr().err
+
+
+def test_train_loss_rows_cover_every_step_with_per_image_means():
+    torch.manual_seed(0)
+    x, y = torch.randn(10, 4), torch.arange(10) % 3
+    model = torch.nn.Linear(4, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # the weights stay put
+    scheduler = train.build_scheduler(SimpleNamespace(lr_scheduler="none", lr=0.0), optimizer, 4)
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    loader = DataLoader(TensorDataset(x, y), batch_size=3)  # batches of 3, 3, 3 and 1
+    state = {"step": 0, "log": [], "amp": False, "channels_last": False}
+    args = SimpleNamespace(log_interval=2, val_interval=0, epochs=1)
+    seen = train.train_one_epoch(
+        model, optimizer, scheduler, scaler, loader, torch.device("cpu"), 0, state, args, DistInfo(), None
+    )
+    assert seen == 10 and [row["step"] for row in state["log"]] == [2, 4]  # step 4: the epoch's last window
+    with torch.no_grad():  # the definition: sum over the row's steps of mean batch loss * batch size / images
+        batch = [F.cross_entropy(model(xb), yb).item() * len(yb) for xb, yb in loader]
+    assert state["log"][0]["loss"] == (batch[0] + batch[1]) / 6
+    assert state["log"][1]["loss"] == (batch[2] + batch[3]) / 4
 
 
 @pytest.mark.parametrize("argv, message", [
     (["problem4/train.py", "--data-root", "{missing}", "--output-dir", "{tmp}/run"],
-     "No such file or directory"),
-    (["-m", "problem4.compare", "{tmp}", "--data-root", "{root}", "--out", "{tmp}/cmp"],
+     "keyframe_data_val.txt"),
+    (["-m", "problem4.compare", "{tmp}", "{tmp}", "--data-root", "{root}", "--out", "{tmp}/cmp"],
      "checkpoint not found"),
 ])
 def test_command_lines_report_bad_input_in_one_line(tiny_root, tmp_path, argv, message):
@@ -165,3 +378,16 @@ def test_command_lines_report_bad_input_in_one_line(tiny_root, tmp_path, argv, m
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "error:" in lines[0] and message in lines[0], done.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_device_cuda_without_cuda_is_one_line_and_exit_status_1(tiny_root, tmp_path, capsys):
+    """What ``python problem4/train.py --device cuda`` does on a CPU machine (the __main__ wiring of
+    report_errors is covered by the subprocess test above)."""
+    args = train.get_args_parser().parse_args(
+        ["--data-root", str(tiny_root), "--device", "cuda", "--output-dir", str(tmp_path / "run")]
+    )
+    assert report_errors("train.py", train.main, args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("train.py: error: --device cuda, but PyTorch sees no CUDA device")

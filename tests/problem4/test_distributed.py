@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ddp_train_loss
 import pytest
 import torch
 
@@ -88,9 +89,13 @@ def test_torchrun_two_cpu_processes_match_a_single_process(tiny_root, tmp_path):
     )
     ddp = json.loads((out / "metrics.json").read_text())
     assert ddp["processes"] == 2 and ddp["val_images"] == 13
-    # 39 training frames over 2 processes: 20 each (one padded), batches of 8 -> 3 steps per epoch
+    # 39 training frames over 2 processes: 19 each (one left out, none padded), full batches of 8 -> 2 steps
     log = (out / "log.csv").read_text().splitlines()
-    assert sum(",train," in line for line in log) == 6
+    assert sum(",train," in line for line in log) == 4
+    assert ddp["train_seconds"] > 0 and ddp["train_images_per_s"] > 0
+    ckpt = train.load_checkpoint(out / "checkpoint_last.pt")
+    assert ckpt["rng"]["world_size"] == 2 and len(ckpt["rng"]["ranks"]) == 2  # one random state per rank
+    assert not torch.equal(ckpt["rng"]["ranks"][0]["torch"], ckpt["rng"]["ranks"][1]["torch"])
 
     single = train.main(
         train.get_args_parser().parse_args(
@@ -109,3 +114,41 @@ def test_torchrun_two_cpu_processes_match_a_single_process(tiny_root, tmp_path):
     assert single["val_loss"] == pytest.approx(ddp["val_loss"], rel=1e-5)
     assert (tmp_path / "one/submission.csv").read_text() == (out / "submission.csv").read_text()
     assert (tmp_path / "one/accuracy.csv").read_text() == (out / "accuracy.csv").read_text()
+
+
+@pytest.mark.slow
+def test_torchrun_train_loss_is_the_mean_over_all_processes_images(tmp_path):
+    """The logged training loss of 2 processes is the single-process definition: the sum of the per-image
+    losses of the row's steps over both ranks divided by their number (not rank 0's mean); the last
+    partial window of the epoch is logged too."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "tests/problem4/ddp_train_loss.py",
+            str(tmp_path / "out.json"),
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads((tmp_path / "out.json").read_text())
+    # 26 items: 13 per rank; full batches of 4 -> 3 steps, 12 images per rank, 24 in all
+    assert got["steps"] == 3 and got["seen"] == 24
+    assert [row["step"] for row in got["log"]] == [2, 3]
+    data, model = ddp_train_loss.data_and_model()
+    x, y = data.tensors
+    with torch.no_grad():
+        per_image = torch.nn.functional.cross_entropy(model(x), y, reduction="none").double()
+    for row, (lo, hi) in zip(got["log"], [(0, 8), (8, 12)], strict=True):
+        items = [i for rank in got["indices"] for i in rank[lo:hi]]
+        assert len(items) == 2 * (hi - lo)
+        assert row["loss"] == pytest.approx(per_image[items].mean().item(), rel=1e-6)
+        rank0 = per_image[got["indices"][0][lo:hi]].mean().item()
+        assert row["loss"] != pytest.approx(rank0, rel=1e-6)  # the test can tell the two apart

@@ -99,3 +99,40 @@ def test_preprocess_statistics_are_saved_in_the_state_dict():
     state = Preprocess(MEAN, STD).state_dict()
     torch.testing.assert_close(state["mean"].flatten(), torch.tensor(MEAN))
     torch.testing.assert_close(state["std"].flatten(), torch.tensor(STD))
+
+
+def test_rotation_and_aspect_of_a_portrait_image_in_pixel_space():
+    """On a 16x8 image the normalised x and y units differ (a = H / W = 2): swapping a and 1 / a, or
+    leaving it out, rotates a stretched image instead of the picture itself."""
+    h, w = 16, 8
+    x = batch(n=6, shape=(h, w)).float()
+    pre = Preprocess(
+        [0, 0, 0], [1, 1, 1], scale=(1.0, 1.0), max_aspect=1.0, degrees=60.0, translate=0.0, jitter=0.0
+    )
+    torch.manual_seed(1)
+    u = torch.rand(6, 6)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        out = pre.random_affine(x)
+    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    for k in range(6):
+        theta = np.radians(60.0 * (2 * u[k, 2].item() - 1))
+        assert abs(np.degrees(theta)) > 1  # a real rotation
+        xc, yc = (cols + 0.5) - w / 2, (rows + 0.5) - h / 2  # output pixel centres about the image centre
+        if u[k, 3].item() < 0.5:
+            xc = -xc
+        xs = np.cos(theta) * xc - np.sin(theta) * yc + w / 2  # where they sample the input, in pixels
+        ys = np.sin(theta) * xc + np.cos(theta) * yc + h / 2
+        grid = torch.tensor(np.stack([2 * xs / w - 1, 2 * ys / h - 1], axis=-1), dtype=torch.float32)
+        expected = torch.nn.functional.grid_sample(x[k : k + 1], grid[None], align_corners=False)
+        torch.testing.assert_close(out[k], expected[0], atol=1e-3, rtol=1e-4)
+
+
+def test_channels_last_output_in_training_and_eval_mode():
+    x = batch(n=4, shape=(16, 8)).contiguous(memory_format=torch.channels_last)
+    pre = Preprocess(MEAN, STD, channels_last=True)
+    for mode in (True, False):
+        out = pre.train(mode)(x)
+        assert out.is_contiguous(memory_format=torch.channels_last), mode
+    assert not Preprocess(MEAN, STD).train()(x).is_contiguous(memory_format=torch.channels_last)
+    assert "channels_last" not in "".join(pre.state_dict())
