@@ -4,7 +4,7 @@
 
 What is measured (all on the CPU, the deep CNN at --image-size, batches of --batch-size, video frames):
 1. Training images/s with the real input pipeline (Mds189 -> decoded-image cache -> train.py's shuffled
-   DataLoader, ``train.train_loader`` -> ``train.to_device`` -> ``train.train_step``: Preprocess with
+   DataLoader, ``loaders.train_loader`` -> ``runtime.to_device`` -> ``train.train_step``: Preprocess with
    augmentation, forward, backward, AdamW step, learning-rate step, as in ``train.train_one_epoch``),
    beside the same steps fed from uint8 tensors already in memory; their ratio (target >= 0.9 after
    the first epoch). Also the one-off cost of filling the cache (what the first epoch pays) and the
@@ -31,9 +31,12 @@ import torch
 from torch.utils.data import DataLoader
 
 from problem4.distributed import DistInfo
+from problem4.loaders import train_loader
 from problem4.mds189 import Mds189, label_file_path
+from problem4.models import build_network
 from problem4.presets import compute_mean_std, input_shape
-from problem4.train import build_network, build_scheduler, to_device, train_loader, train_step
+from problem4.runtime import to_device
+from problem4.train import build_scheduler, train_step
 
 REPO = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")

@@ -1,4 +1,5 @@
-"""CNN-specific outputs: loss curves against steps, a gallery of misclassified frames, the Kaggle submission.
+"""CNN-specific outputs: loss curves against steps, a gallery of misclassified frames, the Kaggle submission,
+and ``write_reports``, which writes them with the accuracy table and confusion matrix into a run folder.
 
 Per-class accuracy tables and the confusion matrix come from the top-level ``reports`` module.
 """
@@ -9,11 +10,12 @@ matplotlib.use("Agg")  # files only: never needs a display
 import math  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from atomic import atomic_open  # noqa: E402
 from mds189_constants import MOVEMENTS  # noqa: E402
-from reports import save_figure  # noqa: E402
+from reports import per_class_accuracy, plot_confusion_matrix, save_figure, write_table  # noqa: E402
 
 SUBMISSION_HEADER = ["Id", "Category"]
 
@@ -110,3 +112,30 @@ def write_submission(ids, categories, path, format_file):
     with atomic_open(path) as f:
         pd.DataFrame({"Id": list(ids), "Category": list(categories)}).to_csv(f, index=False)
     return path
+
+
+def write_reports(out, y_true, y_pred, dataset, log, title, seed, gallery_size):
+    """Accuracy table, confusion matrix, error gallery and loss curves of a run (rank 0 only)."""
+    y_true, y_pred = y_true.numpy(), y_pred.numpy()
+    table = per_class_accuracy(y_true, y_pred, MOVEMENTS)
+    write_table(table, out / "accuracy")
+    plot_confusion_matrix(
+        y_true,
+        y_pred,
+        MOVEMENTS,
+        out / "confusion_matrix.png",
+        title=f"{title}: confusion matrix (rows: true movement)",
+    )
+    wrong = np.flatnonzero(y_true != y_pred)
+    if len(wrong) > gallery_size:
+        wrong = np.sort(np.random.default_rng(seed).choice(wrong, size=gallery_size, replace=False))
+    if gallery_size > 0:
+        plot_error_gallery(
+            [dataset.load(i) for i in wrong],
+            [MOVEMENTS[y_true[i]] for i in wrong],
+            [MOVEMENTS[y_pred[i]] for i in wrong],
+            out / "errors.png",
+        )
+    if log:
+        plot_loss_curves(pd.DataFrame(log), out / "loss_curves.png", title=title)
+    return table

@@ -28,16 +28,12 @@ from sklearn.preprocessing import StandardScaler
 import reports
 from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
+from problem4.checkpoints import load_checkpoint, model_from_checkpoint
 from problem4.distributed import DistInfo
+from problem4.loaders import eval_loader, load_dataset
 from problem4.presets import input_shape
-from problem4.train import (
-    eval_loader,
-    evaluate,
-    load_checkpoint,
-    load_dataset,
-    model_from_checkpoint,
-    select_device,
-)
+from problem4.runtime import select_device
+from problem4.train import evaluate
 
 COLUMNS = ["model", *MOVEMENTS, "overall"]
 THUMBNAIL = (16, 8)  # (H, W) of the baseline's grey thumbnails

@@ -1,7 +1,8 @@
 """CNN architectures for MDS189 frames, a fully-connected network to compare them with, and summaries.
 
 Every model maps a float batch of shape (N, 3, H, W) to raw class scores (logits) of shape (N, C);
-the loss (``nn.CrossEntropyLoss``) applies the softmax. No training code lives here.
+the loss (``nn.CrossEntropyLoss``) applies the softmax. ``build_network`` puts ``Preprocess`` in front
+of one, for uint8 batches: the network ``train.py`` trains and checkpoints. No training code lives here.
 
 ``python -m problem4.models --image-size 64`` prints each model's layer-by-layer summary and the
 parameter counts that answer the course's question (a CNN vs a fully-connected net).
@@ -14,7 +15,7 @@ import torch
 from torch import nn
 
 from mds189_constants import NUM_CLASSES
-from problem4.presets import input_shape
+from problem4.presets import Preprocess, input_shape
 
 
 class BaselineCNN(nn.Module):
@@ -142,6 +143,12 @@ def build_model(name, image_shape, num_classes=NUM_CLASSES):
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     return MODELS[name](tuple(image_shape), num_classes)
+
+
+def build_network(model_name, image_size, mean, std):
+    """``Preprocess`` (augmentation in training mode, normalisation) followed by the named model: the
+    network takes uint8 batches of shape (N, 3, *input_shape(image_size)) and returns logits (N, C)."""
+    return nn.Sequential(Preprocess(mean, std), build_model(model_name, input_shape(image_size)))
 
 
 def count_parameters(model, trainable_only=True):

@@ -11,15 +11,14 @@ validation frames), checkpoint_best.pt, checkpoint_last.pt, norm_stats.json, met
 same in one process or many. Bad input (a missing file, a corrupt image, an unknown label, an argument
 that contradicts the --resume checkpoint) stops the program with one line on stderr that names it, and
 exit status 1.
+
+Its helpers: ``loaders`` (label file -> DataLoader), ``checkpoints`` (save, load, --resume), ``runtime``
+(device, threads, seeds, mixed precision); the reports and the submission come from ``cnn_reports``.
 """
 
 import argparse
-import contextlib
 import json
 import math
-import os
-import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,41 +27,32 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-import reports
 from atomic import atomic_open
 from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
 from problem4 import distributed
-from problem4.cnn_reports import (
-    check_submission_format,
-    plot_error_gallery,
-    plot_loss_curves,
-    write_submission,
+from problem4.checkpoints import (
+    copy_file,
+    load_checkpoint,
+    load_scaler_state,
+    model_from_checkpoint,
+    resolve_args,
+    restore_rng,
+    resumed_best,
+    rng_state,
+    save_checkpoint,
 )
+from problem4.cnn_reports import check_submission_format, write_reports, write_submission
+from problem4.loaders import eval_loader, load_dataset, train_loader
 from problem4.mds189 import Mds189, label_file_path
-from problem4.models import MODELS, build_model, check_image_size, count_parameters
-from problem4.presets import Preprocess, compute_mean_std, input_shape
+from problem4.models import MODELS, build_network, check_image_size, count_parameters
+from problem4.presets import compute_mean_std, input_shape
+from problem4.runtime import autocast, device_type, note, select_device, set_seed, set_threads, to_device
 
 LOG_COLUMNS = ["step", "epoch", "split", "loss", "accuracy", "lr"]
-# Settings a checkpoint fixes, with their defaults. Left out with --resume, they come from the checkpoint;
-# given, they must equal the checkpoint's (a ValueError names those that differ). --eval-only needs only
-# the first three.
-SAVED_ARGS = {
-    "frames": "key",
-    "model": "deep",
-    "image_size": 64,
-    "optimizer": "adamw",
-    "lr_scheduler": "cosine",
-    "lr": 1e-3,
-    "momentum": 0.9,
-    "weight_decay": 1e-4,
-}
-EVAL_ARGS = ("frames", "model", "image_size")
 
 
 def get_args_parser(add_help=True):
@@ -163,222 +153,6 @@ def get_args_parser(add_help=True):
     return parser
 
 
-def set_seed(seed):
-    """Seed Python's, NumPy's and PyTorch's random number generators."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def seed_worker(worker_id):
-    """DataLoader worker_init_fn: derive NumPy's and Python's seeds from the worker's torch seed."""
-    seed = torch.initial_seed() % 2**32
-    np.random.seed(seed)
-    random.seed(seed)
-
-
-def note(message, info):
-    """Print a remark about the run on stderr (rank 0 only)."""
-    if info.is_main:
-        tqdm.write(f"note: {message}", file=sys.stderr)
-
-
-def rng_state(generator, device):
-    """This process's random states that a resumed run needs (tensors and plain Python values only).
-
-    Python's, NumPy's, torch's CPU generator, the train loader's generator and, on CUDA, the generator of
-    this process's GPU only (a checkpoint of every GPU's state could not be restored on fewer GPUs).
-    """
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
-    return {
-        "python": random.getstate(),
-        "numpy": [name, keys.tolist(), pos, has_gauss, gauss],
-        "torch": torch.get_rng_state(),
-        "loader": generator.get_state(),
-        "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-    }
-
-
-def set_rng_state(state, generator, device):
-    """Restore what ``rng_state`` returned (a CUDA state only when running on CUDA)."""
-    random.setstate(tuple(v if not isinstance(v, list) else tuple(v) for v in state["python"]))
-    name, keys, pos, has_gauss, gauss = state["numpy"]
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
-    torch.set_rng_state(state["torch"])
-    generator.set_state(state["loader"])
-    cuda = state.get("cuda")
-    if isinstance(cuda, list):  # checkpoints of earlier versions: every GPU's state
-        cuda = cuda[0] if cuda else None
-    if cuda is not None and device.type == "cuda":
-        torch.cuda.set_rng_state(cuda, device)
-
-
-def restore_rng(saved, generator, device, info, args, epoch):
-    """Give this process its random states from a checkpoint's ``rng`` entry.
-
-    The checkpoint holds one state per process of the run that wrote it. With as many processes now, each
-    takes its own, so a resumed run continues exactly; otherwise every process derives fresh states from
-    --seed, its rank and the epoch (rank 0 says so).
-    """
-    per_rank = saved["ranks"] if "ranks" in saved else [saved]  # earlier versions: rank 0's state only
-    if len(per_rank) == info.world_size:
-        set_rng_state(per_rank[info.rank], generator, device)
-        return
-    seed = int(np.random.SeedSequence([args.seed, info.rank, epoch]).generate_state(1)[0])
-    set_seed(seed)
-    generator.manual_seed(seed)
-    note(
-        f"{args.resume} holds the random states of {len(per_rank)} process(es), this run has "
-        f"{info.world_size}: the random states are derived from --seed, the rank and the epoch",
-        info,
-    )
-
-
-def device_type(name):
-    """'cuda' or 'cpu' for a ``--device`` value (auto: CUDA when present); ValueError for anything else."""
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        kind = torch.device(name).type
-    except RuntimeError:
-        raise ValueError(f"--device {name!r} is not a device; use auto, cpu, cuda or cuda:N") from None
-    if kind not in ("cpu", "cuda"):
-        raise ValueError(f"--device {name}: only cpu and cuda are supported (auto, cpu, cuda, cuda:N)")
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {name}, but PyTorch sees no CUDA device (use --device cpu or auto)")
-    return kind
-
-
-def select_device(name, info):
-    """The torch.device for ``--device``: under torchrun each process takes the GPU of its local rank."""
-    if device_type(name) == "cpu":
-        return torch.device("cpu")
-    index = None if name == "auto" else torch.device(name).index
-    if index is not None and info.enabled:
-        raise ValueError(
-            f"--device {name} names one GPU; under torchrun pass --device cuda (each process takes the GPU "
-            "of its local rank)"
-        )
-    index = info.local_rank if index is None else index
-    if index >= torch.cuda.device_count():
-        count = torch.cuda.device_count()
-        raise ValueError(f"--device {name}: there is no cuda:{index} ({count} CUDA device(s))")
-    return torch.device("cuda", index)
-
-
-def saved_setting(ckpt, name, default):
-    """Setting ``name`` (a SAVED_ARGS key) as a checkpoint records it, typed like ``default``, or None."""
-    top = {"frames": "frames", "model": "model_name", "image_size": "image_size"}
-    if name in top and top[name] in ckpt:
-        return ckpt[top[name]]
-    value = ckpt.get("args", {}).get(name)
-    return None if value in (None, "None") else type(default)(value)
-
-
-def resolve_args(args, ckpt):
-    """A copy of ``args`` with the settings a checkpoint fixes (``SAVED_ARGS``) filled in.
-
-    Without a checkpoint, settings left out get their defaults. With one, they come from the checkpoint,
-    and a setting given on the command line that differs from the checkpoint's raises ValueError naming it
-    (with --eval-only only frames, model and image size count; momentum only for SGD). --epochs,
-    --batch-size and the rest may change: the learning-rate schedule is rebuilt for the new total.
-    """
-    args = argparse.Namespace(**vars(args))
-    conflicts = []
-    for name, default in SAVED_ARGS.items():
-        given = getattr(args, name)
-        saved = saved_setting(ckpt, name, default) if ckpt is not None else None
-        if saved is None:
-            setattr(args, name, default if given is None else given)
-            continue
-        counts = name in EVAL_ARGS or not args.eval_only
-        if name == "momentum":
-            counts = counts and saved_setting(ckpt, "optimizer", "") == "sgd"
-        if given is not None and given != saved and counts:
-            conflicts.append(f"--{name.replace('_', '-')} {given} (the checkpoint's is {saved})")
-        setattr(args, name, saved)
-    if conflicts:
-        raise ValueError(
-            f"--resume {args.resume} was trained with other settings: {'; '.join(conflicts)}. Leave them "
-            "out to use the checkpoint's, or start a new run without --resume"
-        )
-    return args
-
-
-def load_dataset(args, frames, split, shape, info, limit=0):
-    """The Mds189 dataset of one label file, optionally a seeded subset, optionally cached.
-
-    Under torchrun the first process of each machine decodes the images and writes them to a cache file;
-    the machine's other processes then read that file: in --cache-dir (node-local or shared) or, without
-    it, in a temporary node-local folder that is removed once read. Every process holds all the images.
-    """
-    dataset = Mds189(label_file_path(args.data_root, frames, split), args.data_root, size=shape)
-    if limit and len(dataset) > limit:
-        rng = np.random.default_rng(args.seed)
-        dataset = dataset.select(sorted(rng.choice(len(dataset), size=limit, replace=False)))
-    if args.cache:
-        if args.cache_dir:
-            shared = contextlib.nullcontext(args.cache_dir)
-        else:
-            shared = distributed.node_local_dir(info)
-        with shared as cache_dir, distributed.local_first(info):
-            dataset.cache_images(cache_dir, args.num_workers)
-    return dataset
-
-
-def eval_loader(dataset, args, info, pin_memory):
-    """DataLoader over this process's share of a dataset, in file order (no shuffling, no padding)."""
-    return DataLoader(
-        dataset,
-        batch_size=args.batch_size,
-        sampler=distributed.ShardSampler(len(dataset), info),
-        num_workers=args.num_workers,
-        worker_init_fn=seed_worker,
-        pin_memory=pin_memory,
-    )
-
-
-def train_loader(dataset, args, info, generator, pin_memory):
-    """The shuffled training DataLoader and its DistributedSampler (None for a single process).
-
-    Full batches only: when a process's share is larger than a batch, the remainder (fewer than
-    --batch-size images, different ones each epoch since the order is reshuffled) is left out of the
-    epoch, so every image is still seen over the epochs. Under torchrun the DistributedSampler also
-    leaves out ``len % world_size`` images each epoch instead of padding the shares with duplicates.
-    """
-    sampler = (
-        DistributedSampler(dataset, shuffle=True, seed=args.seed, drop_last=True) if info.enabled else None
-    )
-    share = len(sampler) if sampler is not None else len(dataset)
-    if share == 0:
-        raise ValueError(f"{len(dataset)} training image(s) cannot be shared by {info.world_size} processes")
-    loader = DataLoader(
-        dataset,
-        batch_size=args.batch_size,
-        shuffle=sampler is None,
-        sampler=sampler,
-        num_workers=args.num_workers,
-        worker_init_fn=seed_worker,
-        generator=generator,
-        pin_memory=pin_memory,
-        drop_last=share >= args.batch_size,
-    )
-    return loader, sampler
-
-
-def to_device(images, targets, device, channels_last):
-    """Move a batch to the device (non-blocking from pinned memory; channels_last if asked)."""
-    images = images.to(device, non_blocking=True)
-    if channels_last:
-        images = images.contiguous(memory_format=torch.channels_last)
-    return images, targets.to(device, non_blocking=True)
-
-
-def autocast(device, enabled):
-    """Mixed-precision context (float16 on CUDA); a no-op when disabled."""
-    return torch.autocast(device_type=device.type, dtype=torch.float16, enabled=enabled)
-
-
 def build_optimizer(args, params):
     if args.optimizer == "sgd":
         return torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -413,14 +187,6 @@ def build_scheduler(args, optimizer, total_steps, step=0):
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", args.lr)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, schedule, last_epoch=step - 1)
-
-
-def load_scaler_state(scaler, state):
-    """Restore a GradScaler from a checkpoint's 'scaler' entry. A CPU or --no-amp run saved a disabled
-    scaler, whose state is empty: an enabled scaler then keeps its fresh state. Returns the scaler."""
-    if state and scaler.is_enabled():
-        scaler.load_state_dict(state)
-    return scaler
 
 
 @torch.no_grad()
@@ -543,101 +309,6 @@ def log_row(state, epoch, split, loss, accuracy=float("nan"), lr=float("nan"), i
         tqdm.write(f"{split.capitalize()} Epoch: {epoch + 1} [step {state['step']}]\tLoss: {loss:.6f}{extra}")
 
 
-def save_checkpoint(path, model, optimizer, scheduler, scaler, state, epoch, rng, meta):
-    """Write a checkpoint atomically: weights of the unwrapped model and everything --resume needs.
-
-    ``rng``: {'world_size': W, 'ranks': list of W ``rng_state`` dicts, by rank}.
-    """
-    ckpt = {
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "scaler": scaler.state_dict(),
-        "epoch": epoch,
-        "step": state["step"],
-        "log": state["log"],
-        "best_accuracy": state["best_accuracy"],
-        "best_epoch": state["best_epoch"],
-        "rng": rng,
-        **meta,
-    }
-    with atomic_open(path, "wb") as f:
-        torch.save(ckpt, f)
-
-
-def load_checkpoint(path, device="cpu"):
-    """Read a checkpoint written by ``save_checkpoint`` (tensors land on ``device``)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    return torch.load(path, map_location=device, weights_only=True)
-
-
-def copy_file(source, target):
-    """Copy a file atomically, unless both names are the same file."""
-    source, target = Path(source), Path(target)
-    if target.exists() and target.resolve() == source.resolve():
-        return
-    with open(source, "rb") as src, atomic_open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-
-
-def resumed_best(resume, ckpt):
-    """The weights of a resumed run's best epoch, and the checkpoint file holding them.
-
-    That is the resumed checkpoint itself when its epoch was the best, else ``checkpoint_best.pt`` beside
-    it when that file is of the best epoch; else (None, None).
-    """
-    resume = Path(resume)
-    if ckpt["best_epoch"] == ckpt["epoch"]:
-        return ckpt["model"], resume
-    beside = resume.parent / "checkpoint_best.pt"
-    if beside.is_file() and beside.resolve() != resume.resolve():
-        best = load_checkpoint(beside)
-        if best.get("epoch") == ckpt["best_epoch"] and best.get("best_accuracy") == ckpt["best_accuracy"]:
-            return best["model"], beside
-    return None, None
-
-
-def build_network(model_name, image_size, mean, std):
-    """``Preprocess`` (augmentation in training mode, normalisation) followed by the named model: the
-    network takes uint8 batches of shape (N, 3, *input_shape(image_size)) and returns logits (N, C)."""
-    return nn.Sequential(Preprocess(mean, std), build_model(model_name, input_shape(image_size)))
-
-
-def model_from_checkpoint(ckpt, device):
-    """The network a checkpoint describes, with its weights, on ``device``."""
-    model = build_network(ckpt["model_name"], ckpt["image_size"], ckpt["norm"]["mean"], ckpt["norm"]["std"])
-    model.load_state_dict(ckpt["model"])
-    return model.to(device)
-
-
-def write_reports(out, y_true, y_pred, dataset, log, title, seed, gallery_size):
-    """Accuracy table, confusion matrix, error gallery and loss curves of a run (rank 0 only)."""
-    y_true, y_pred = y_true.numpy(), y_pred.numpy()
-    table = reports.per_class_accuracy(y_true, y_pred, MOVEMENTS)
-    reports.write_table(table, out / "accuracy")
-    reports.plot_confusion_matrix(
-        y_true,
-        y_pred,
-        MOVEMENTS,
-        out / "confusion_matrix.png",
-        title=f"{title}: confusion matrix (rows: true movement)",
-    )
-    wrong = np.flatnonzero(y_true != y_pred)
-    if len(wrong) > gallery_size:
-        wrong = np.sort(np.random.default_rng(seed).choice(wrong, size=gallery_size, replace=False))
-    if gallery_size > 0:
-        plot_error_gallery(
-            [dataset.load(i) for i in wrong],
-            [MOVEMENTS[y_true[i]] for i in wrong],
-            [MOVEMENTS[y_pred[i]] for i in wrong],
-            out / "errors.png",
-        )
-    if log:
-        plot_loss_curves(pd.DataFrame(log), out / "loss_curves.png", title=title)
-    return table
-
-
 def write_json(data, path):
     with atomic_open(path) as f:
         json.dump(data, f, indent=2)
@@ -683,9 +354,9 @@ def main(args):
 
 
 def _run(args, info, device, fmt_file, ckpt):
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    local_procs = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-    torch.set_num_threads(args.threads or max(1, cores // local_procs))
+    """The run, once every argument is checked: data, model, training (with --eval-only, the checkpoint's
+    record instead), then the final evaluation and the run folder's files. Returns the metrics dict."""
+    set_threads(args.threads)
     set_seed(args.seed + info.rank)
     cuda = device.type == "cuda"
     if cuda:
@@ -698,150 +369,216 @@ def _run(args, info, device, fmt_file, ckpt):
         "amp": cuda and args.amp,
         "channels_last": cuda and args.channels_last,
     }
-    out = args.output_dir
     if info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
+        args.output_dir.mkdir(parents=True, exist_ok=True)
 
-    model_name, image_size, frames = args.model, args.image_size, args.frames
-    shape = input_shape(image_size)
-    val_set = load_dataset(args, frames, "val", shape, info, args.max_samples)
-    if ckpt:
-        mean, std = ckpt["norm"]["mean"], ckpt["norm"]["std"]
-    if not args.eval_only:
-        train_set = load_dataset(args, frames, "train", shape, info, args.max_samples)
-        if not ckpt:
-            mean, std = compute_mean_std(train_set)
+    val_set, train_set, norm = load_data(args, info, ckpt)
     meta = {
-        "model_name": model_name,
-        "image_size": image_size,
-        "frames": frames,
-        "norm": {"mean": mean, "std": std},
+        "model_name": args.model,
+        "image_size": args.image_size,
+        "frames": args.frames,
+        "norm": norm,
         "args": {k: str(v) for k, v in vars(args).items()},
     }
     if info.is_main:
-        write_json(meta["norm"], out / "norm_stats.json")
+        write_json(norm, args.output_dir / "norm_stats.json")
+    model = prepare_model(args, ckpt, norm, device, state["channels_last"])
+    val_loader = eval_loader(val_set, args, info, cuda)
+    validate = Validation(model, val_loader, device, info, state)
 
-    model = model_from_checkpoint(ckpt, device) if ckpt else build_network(model_name, image_size, mean, std)
+    train_seconds, images_seen = 0.0, 0
+    if not args.eval_only:
+        train_seconds, images_seen = fit(args, info, device, model, train_set, ckpt, state, meta, validate)
+    elif ckpt:
+        state.update(log=list(ckpt["log"]), best_epoch=ckpt["best_epoch"])
+    return final_report(args, info, device, model, val_loader, state, fmt_file, train_seconds, images_seen)
+
+
+def load_data(args, info, ckpt):
+    """The datasets of --frames and the normalisation statistics.
+
+    Returns a tuple of:
+    - val_set: the validation Mds189 dataset
+    - train_set: the training one (None with --eval-only)
+    - norm: {'mean': list of 3 floats, 'std': list of 3 floats}, the checkpoint's or the training set's
+    """
+    shape = input_shape(args.image_size)
+    val_set = load_dataset(args, args.frames, "val", shape, info, args.max_samples)
+    if ckpt:
+        mean, std = ckpt["norm"]["mean"], ckpt["norm"]["std"]
+    train_set = None
+    if not args.eval_only:
+        train_set = load_dataset(args, args.frames, "train", shape, info, args.max_samples)
+        if not ckpt:
+            mean, std = compute_mean_std(train_set)
+    return val_set, train_set, {"mean": mean, "std": std}
+
+
+def prepare_model(args, ckpt, norm, device, channels_last):
+    """The network on ``device``: the checkpoint's weights or freshly initialised; channels_last if asked."""
+    if ckpt:
+        model = model_from_checkpoint(ckpt, device)
+    else:
+        model = build_network(args.model, args.image_size, norm["mean"], norm["std"])
     model = model.to(device)
-    if state["channels_last"]:
+    if channels_last:
         model = model.to(memory_format=torch.channels_last)
         model[0].channels_last = True  # Preprocess: grid_sample's output is NCHW
-    pin = cuda
-    val_loader = eval_loader(val_set, args, info, pin)
-    ddp = (
-        DistributedDataParallel(model, device_ids=[device.index] if cuda else None) if info.enabled else model
-    )
-    timer = {"val": 0.0}  # seconds spent validating, left out of the training throughput
+    return model
 
-    def validate(epoch):
-        """Log the validation loss and accuracy at the current step (once per step); returns the accuracy."""
+
+class Validation:
+    """``validate(epoch)``: log the validation loss and accuracy at the current step (once per step) and
+    return the accuracy. ``seconds``: the time spent validating, left out of the training throughput."""
+
+    def __init__(self, model, loader, device, info, state):
+        self.model, self.loader, self.device, self.info, self.state = model, loader, device, info, state
+        self.seconds = 0.0
+
+    def __call__(self, epoch):
+        state = self.state
         last = state["log"][-1] if state["log"] else None
         if last and last["split"] == "val" and last["step"] == state["step"]:
             return last["accuracy"]
         tic = time.perf_counter()
-        distributed.broadcast_buffers(model, info)  # BatchNorm statistics of rank 0 (what is saved)
-        loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"], state["channels_last"])
+        distributed.broadcast_buffers(self.model, self.info)  # BatchNorm statistics of rank 0 (what is saved)
+        loss, y_true, y_pred = evaluate(
+            self.model, self.loader, self.device, self.info, state["amp"], state["channels_last"]
+        )
         accuracy = (y_true == y_pred).double().mean().item()
-        log_row(state, epoch, "val", loss, accuracy, info=info)
-        timer["val"] += time.perf_counter() - tic
+        log_row(state, epoch, "val", loss, accuracy, info=self.info)
+        self.seconds += time.perf_counter() - tic
         return accuracy
 
-    train_seconds, images_seen = 0.0, 0
-    if not args.eval_only:
-        generator = torch.Generator().manual_seed(args.seed)
-        loader, sampler = train_loader(train_set, args, info, generator, pin)
-        check_image_size(model_name, image_size, args.batch_size if loader.drop_last else len(loader.sampler))
-        optimizer = build_optimizer(args, ddp.parameters())
-        start_epoch, start_step = (ckpt["epoch"], ckpt["step"]) if ckpt else (0, 0)
-        if ckpt:
-            optimizer.load_state_dict(ckpt["optimizer"])
-        total_steps = start_step + max(args.epochs - start_epoch, 0) * len(loader)
-        scheduler = build_scheduler(args, optimizer, total_steps, start_step)
-        scaler = torch.amp.GradScaler(device.type, enabled=state["amp"])
-        best_weights = None  # rank 0's copy of the best epoch's weights (CPU)
-        if ckpt:
-            load_scaler_state(scaler, ckpt["scaler"])
-            restore_rng(ckpt["rng"], generator, device, info, args, start_epoch)
-            state.update(
-                step=start_step,
-                log=list(ckpt["log"]),
-                best_accuracy=ckpt["best_accuracy"],
-                best_epoch=ckpt["best_epoch"],
-            )
-            best_weights, source = resumed_best(args.resume, ckpt)
-            if best_weights is None:
-                note(
-                    f"the best checkpoint of the resumed run (epoch {ckpt['best_epoch']}) is not beside "
-                    f"{args.resume}: the best of epoch {start_epoch} onwards is kept instead",
-                    info,
-                )
-                best_weights = ckpt["model"]
-                state.update(best_accuracy=-float("inf"), best_epoch=start_epoch)
-            elif info.is_main:
-                copy_file(source, out / "checkpoint_best.pt")  # the run folder holds its best checkpoint
-        for epoch in range(start_epoch, args.epochs):
-            if sampler is not None:
-                sampler.set_epoch(epoch)
-            tic, validating = time.perf_counter(), timer["val"]
-            seen = train_one_epoch(
-                ddp,
-                optimizer,
-                scheduler,
-                scaler,
-                loader,
-                device,
-                epoch,
-                state,
-                args,
-                info,
-                validate=lambda e=epoch: validate(e),
-            )
-            train_seconds += time.perf_counter() - tic - (timer["val"] - validating)
-            images_seen += int(distributed.all_sum([seen], info)[0])
-            accuracy = validate(epoch)
-            is_best = accuracy > state["best_accuracy"]
-            if is_best:
-                state.update(best_accuracy=accuracy, best_epoch=epoch + 1)
-                if info.is_main:
-                    best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-            rng = {
-                "world_size": info.world_size,
-                "ranks": distributed.all_gather_object(rng_state(generator, device), info),
-            }
-            if info.is_main:
-                parts = (model, optimizer, scheduler, scaler, state, epoch + 1, rng, meta)
-                if is_best:  # best first: a kill between the writes leaves last older than best, never newer
-                    save_checkpoint(out / "checkpoint_best.pt", *parts)
-                save_checkpoint(out / "checkpoint_last.pt", *parts)
-                write_log(state["log"], out / "log.csv")
-        if ckpt and start_epoch >= args.epochs:
-            note(f"nothing to train: {args.resume} is at epoch {start_epoch} of --epochs {args.epochs}", info)
-        for name in ("checkpoint_best.pt", "checkpoint_last.pt"):  # resumed with no epoch left to train
-            if info.is_main and ckpt and not (out / name).is_file():
-                copy_file(args.resume, out / name)
-        model.load_state_dict(distributed.broadcast_object(best_weights if info.is_main else None, info))
-    elif ckpt:
-        state.update(log=list(ckpt["log"]), best_epoch=ckpt["best_epoch"])
 
+def fit(args, info, device, model, train_set, ckpt, state, meta, validate):
+    """Train from epoch 0 (or the --resume checkpoint's epoch) to --epochs: after each epoch, validate,
+    write the checkpoints (the best one first) and log.csv. Leaves the best epoch's weights in ``model``
+    on every process.
+
+    Returns a tuple of:
+    - train_seconds: time spent training, validation left out
+    - images_seen: images trained on, all processes together
+    """
+    out, cuda = args.output_dir, device.type == "cuda"
+    ddp = (
+        DistributedDataParallel(model, device_ids=[device.index] if cuda else None) if info.enabled else model
+    )
+    generator = torch.Generator().manual_seed(args.seed)
+    loader, sampler = train_loader(train_set, args, info, generator, cuda)
+    smallest_batch = args.batch_size if loader.drop_last else len(loader.sampler)
+    check_image_size(args.model, args.image_size, smallest_batch)
+    optimizer = build_optimizer(args, ddp.parameters())
+    start_epoch, start_step = (ckpt["epoch"], ckpt["step"]) if ckpt else (0, 0)
+    if ckpt:
+        optimizer.load_state_dict(ckpt["optimizer"])
+    total_steps = start_step + max(args.epochs - start_epoch, 0) * len(loader)
+    scheduler = build_scheduler(args, optimizer, total_steps, start_step)
+    scaler = torch.amp.GradScaler(device.type, enabled=state["amp"])
+    best_weights = resume(args, info, device, ckpt, scaler, generator, state) if ckpt else None
+
+    train_seconds, images_seen = 0.0, 0
+    for epoch in range(start_epoch, args.epochs):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        tic, validating = time.perf_counter(), validate.seconds
+        seen = train_one_epoch(
+            ddp,
+            optimizer,
+            scheduler,
+            scaler,
+            loader,
+            device,
+            epoch,
+            state,
+            args,
+            info,
+            validate=lambda e=epoch: validate(e),
+        )
+        train_seconds += time.perf_counter() - tic - (validate.seconds - validating)
+        images_seen += int(distributed.all_sum([seen], info)[0])
+        accuracy = validate(epoch)
+        is_best = accuracy > state["best_accuracy"]
+        if is_best:
+            state.update(best_accuracy=accuracy, best_epoch=epoch + 1)
+            if info.is_main:
+                best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        rng = {
+            "world_size": info.world_size,
+            "ranks": distributed.all_gather_object(rng_state(generator, device), info),
+        }
+        if info.is_main:
+            parts = (model, optimizer, scheduler, scaler, state, epoch + 1, rng, meta)
+            if is_best:  # best first: a kill between the writes leaves last older than best, never newer
+                save_checkpoint(out / "checkpoint_best.pt", *parts)
+            save_checkpoint(out / "checkpoint_last.pt", *parts)
+            write_log(state["log"], out / "log.csv")
+
+    if ckpt and start_epoch >= args.epochs:
+        note(f"nothing to train: {args.resume} is at epoch {start_epoch} of --epochs {args.epochs}", info)
+    for name in ("checkpoint_best.pt", "checkpoint_last.pt"):  # resumed with no epoch left to train
+        if info.is_main and ckpt and not (out / name).is_file():
+            copy_file(args.resume, out / name)
+    model.load_state_dict(distributed.broadcast_object(best_weights if info.is_main else None, info))
+    return train_seconds, images_seen
+
+
+def resume(args, info, device, ckpt, scaler, generator, state):
+    """Continue the --resume checkpoint's run: its scaler, random states, step, log and best epoch.
+
+    Returns rank 0's copy of the best epoch's weights: the resumed run's best (its checkpoint file is
+    copied into --output-dir) or, when that file is not beside the checkpoint, the checkpoint's own
+    weights, the best then being counted from the checkpoint's epoch onwards.
+    """
+    start_epoch = ckpt["epoch"]
+    load_scaler_state(scaler, ckpt["scaler"])
+    restore_rng(ckpt["rng"], generator, device, info, args, start_epoch)
+    state.update(
+        step=ckpt["step"],
+        log=list(ckpt["log"]),
+        best_accuracy=ckpt["best_accuracy"],
+        best_epoch=ckpt["best_epoch"],
+    )
+    best_weights, source = resumed_best(args.resume, ckpt)
+    if best_weights is None:
+        note(
+            f"the best checkpoint of the resumed run (epoch {ckpt['best_epoch']}) is not beside "
+            f"{args.resume}: the best of epoch {start_epoch} onwards is kept instead",
+            info,
+        )
+        best_weights = ckpt["model"]
+        state.update(best_accuracy=-float("inf"), best_epoch=start_epoch)
+    elif info.is_main:
+        copy_file(source, args.output_dir / "checkpoint_best.pt")  # the run folder holds its best checkpoint
+    return best_weights
+
+
+def final_report(args, info, device, model, val_loader, state, fmt_file, train_seconds, images_seen):
+    """Evaluate the final weights on the validation set, predict the test frames with --predict and
+    (rank 0) write the reports, log.csv and metrics.json. Returns the metrics dict."""
+    out = args.output_dir
     loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"], state["channels_last"])
     metrics = {
-        "frames": frames,
-        "model": model_name,
-        "image_size": image_size,
+        "frames": args.frames,
+        "model": args.model,
+        "image_size": args.image_size,
         "params": count_parameters(model),
         "processes": info.world_size,
         "best_epoch": state["best_epoch"],
         "val_loss": loss,
         "val_accuracy": (y_true == y_pred).double().mean().item(),
-        "val_images": len(val_set),
+        "val_images": len(val_loader.dataset),
         "train_seconds": train_seconds,
         "train_images_per_s": images_seen / train_seconds if train_seconds else None,
     }
     if args.predict:
+        shape = input_shape(args.image_size)
         metrics.update(predict_test(args, model, shape, device, info, state, out, fmt_file))
     if info.is_main:
-        title = f"{model_name} on {frames} frames"
-        table = write_reports(out, y_true, y_pred, val_set, state["log"], title, args.seed, args.gallery_size)
+        title = f"{args.model} on {args.frames} frames"
+        table = write_reports(
+            out, y_true, y_pred, val_loader.dataset, state["log"], title, args.seed, args.gallery_size
+        )
         write_log(state["log"], out / "log.csv")
         write_json(metrics, out / "metrics.json")
         print(

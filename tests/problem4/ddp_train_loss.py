@@ -15,6 +15,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import TensorDataset
 
 from problem4 import distributed, train
+from problem4.loaders import train_loader
 
 ARGS = SimpleNamespace(seed=0, batch_size=4, num_workers=0, log_interval=2, val_interval=0, epochs=1)
 
@@ -29,7 +30,7 @@ def main(out):
     info = distributed.init_distributed("cpu")
     try:
         data, model = data_and_model()
-        loader, sampler = train.train_loader(data, ARGS, info, torch.Generator().manual_seed(0), False)
+        loader, sampler = train_loader(data, ARGS, info, torch.Generator().manual_seed(0), False)
         ddp = DistributedDataParallel(model)
         optimizer = torch.optim.SGD(ddp.parameters(), lr=0.0)
         scheduler = train.build_scheduler(SimpleNamespace(lr_scheduler="none", lr=0.0), optimizer, 3)

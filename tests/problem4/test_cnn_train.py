@@ -2,13 +2,11 @@
 
 import math
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -18,6 +16,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
 from problem4 import compare, train
+from problem4.checkpoints import load_checkpoint
 from problem4.distributed import DistInfo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -183,7 +182,7 @@ def test_resume_with_more_epochs_into_a_new_folder(full_run, tiny_root, tmp_path
     train.main(parse(tiny_root, new, "--epochs", "3", "--resume", str(out / "checkpoint_last.pt")))
     for name in ("checkpoint_best.pt", "checkpoint_last.pt", "log.csv", "metrics.json", "accuracy.csv"):
         assert (new / name).is_file(), name
-    assert train.load_checkpoint(new / "checkpoint_last.pt")["epoch"] == 3
+    assert load_checkpoint(new / "checkpoint_last.pt")["epoch"] == 3
     log = pd.read_csv(new / "log.csv")
     first = pd.read_csv(out / "log.csv")
     pd.testing.assert_frame_equal(log[log.step <= 4].reset_index(drop=True), first)
@@ -208,8 +207,8 @@ def test_resume_into_a_new_folder_keeps_the_best_weights(full_run, tiny_root, tm
 
     src = tmp_path / "src"
     src.mkdir()
-    last = train.load_checkpoint(out / "checkpoint_last.pt")
-    best = train.load_checkpoint(out / "checkpoint_best.pt")
+    last = load_checkpoint(out / "checkpoint_last.pt")
+    best = load_checkpoint(out / "checkpoint_best.pt")
     for ckpt in (last, best):  # a recorded best of epoch 1 that no resumed epoch can beat
         ckpt.update(best_accuracy=2.0, best_epoch=1)
     best["epoch"] = 1
@@ -219,7 +218,7 @@ def test_resume_into_a_new_folder_keeps_the_best_weights(full_run, tiny_root, tm
         parse(tiny_root, tmp_path / "new", "--epochs", "3", "--resume", str(src / "checkpoint_last.pt"))
     )
     assert resumed["best_epoch"] == 1
-    kept = train.load_checkpoint(tmp_path / "new/checkpoint_best.pt")["model"]
+    kept = load_checkpoint(tmp_path / "new/checkpoint_best.pt")["model"]
     assert all(torch.equal(kept[k], v) for k, v in best["model"].items())
     alone = train.main(
         parse(tiny_root, tmp_path / "eval", "--eval-only", "--resume", str(src / "checkpoint_best.pt"))
@@ -276,67 +275,6 @@ def test_submission_format_is_checked_before_training(tiny_root, tmp_path, monke
     )
     with pytest.raises(ValueError, match=match):
         train.main(parse(tiny_root, tmp_path / "run", "--predict", "--submission-format", str(bad)))
-
-
-def test_scaler_state_round_trip_disabled_to_enabled():
-    disabled = torch.amp.GradScaler("cpu", enabled=False).state_dict()  # what a CPU run saves: {}
-    fresh = train.load_scaler_state(torch.amp.GradScaler("cpu", init_scale=512.0), disabled)
-    assert fresh.is_enabled() and fresh.get_scale() == 512.0
-    saved = torch.amp.GradScaler("cpu", init_scale=1024.0).state_dict()
-    assert train.load_scaler_state(torch.amp.GradScaler("cpu"), saved).get_scale() == 1024.0
-    assert not train.load_scaler_state(torch.amp.GradScaler("cpu", enabled=False), saved).is_enabled()
-
-
-def test_device_selection(monkeypatch):
-    assert train.device_type("cpu") == "cpu" and train.select_device("cpu", DistInfo()) == torch.device("cpu")
-    with pytest.raises(ValueError, match="'foo' is not a device"):
-        train.device_type("foo")
-    with pytest.raises(ValueError, match="only cpu and cuda"):
-        train.device_type("meta")
-    if not torch.cuda.is_available():
-        for name in ("cuda", "cuda:1"):
-            with pytest.raises(ValueError, match="sees no CUDA device"):
-                train.device_type(name)
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # no CUDA call is made below
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    assert train.device_type("auto") == train.device_type("cuda:1") == "cuda"
-    assert train.select_device("cuda:1", DistInfo()) == torch.device("cuda", 1)
-    assert train.select_device("auto", DistInfo(3, 4, local_rank=1)) == torch.device("cuda", 1)
-    with pytest.raises(ValueError, match="under torchrun pass --device cuda"):
-        train.select_device("cuda:1", DistInfo(0, 2))
-    with pytest.raises(ValueError, match="there is no cuda:2"):
-        train.select_device("cuda:2", DistInfo())
-
-
-def test_random_states_per_rank(capsys):
-    cpu = torch.device("cpu")
-    gen = torch.Generator()
-    saved = {"world_size": 2, "ranks": []}
-    for rank in range(2):
-        train.set_seed(100 + rank)
-        gen.manual_seed(10 + rank)
-        saved["ranks"].append(train.rng_state(gen, cpu))
-    args = SimpleNamespace(seed=0, resume="ckpt.pt")
-
-    def draws():
-        loader = torch.rand(2, generator=gen).tolist()
-        return torch.rand(2).tolist(), float(np.random.rand()), random.random(), loader
-
-    for rank in range(2):  # same world size: each rank continues from its own state
-        train.restore_rng(saved, gen, cpu, DistInfo(rank, 2), args, epoch=3)
-        got = draws()
-        train.set_seed(100 + rank)
-        gen.manual_seed(10 + rank)
-        assert got == draws()
-    assert capsys.readouterr().err == ""
-    derived = []
-    for rank in range(3):  # another world size: derived from --seed, rank and epoch
-        train.restore_rng(saved, gen, cpu, DistInfo(rank, 3), args, epoch=3)
-        derived.append(draws())
-    assert len({str(d) for d in derived}) == 3
-    train.restore_rng(saved, gen, cpu, DistInfo(1, 3), args, epoch=3)
-    assert draws() == derived[1]
-    assert "holds the random states of 2 process(es), this run has 3" in capsys.readouterr().err
 
 
 def test_train_loss_rows_cover_every_step_with_per_image_means():

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from problem4 import train
+from problem4.checkpoints import load_checkpoint
 from problem4.distributed import DistInfo, ShardSampler, all_sum, gather_by_index
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def test_torchrun_two_cpu_processes_match_a_single_process(tiny_root, tmp_path):
     log = (out / "log.csv").read_text().splitlines()
     assert sum(",train," in line for line in log) == 4
     assert ddp["train_seconds"] > 0 and ddp["train_images_per_s"] > 0
-    ckpt = train.load_checkpoint(out / "checkpoint_last.pt")
+    ckpt = load_checkpoint(out / "checkpoint_last.pt")
     assert ckpt["rng"]["world_size"] == 2 and len(ckpt["rng"]["ranks"]) == 2  # one random state per rank
     assert not torch.equal(ckpt["rng"]["ranks"][0]["torch"], ckpt["rng"]["ranks"][1]["torch"])
 
