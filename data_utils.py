@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import orthogonal_procrustes
 
-import mds189_check
+import mds189_files
 from mds189_constants import JOINT_INDEX, JOINTS, KEYPOINT_DIM, MOVEMENTS, NUM_JOINTS, SIDES
 
 _CENTRE_GROUPS = (("MidHip",), ("RHip", "LHip"), ("Neck", "RShoulder", "LShoulder"))
@@ -24,13 +24,13 @@ def split_subjects(subject_ids):
 
     Inputs:
     - subject_ids: iterable of subject ids (strings such as '007', sorted by number:
-      ``mds189_check.subject_key``)
+      ``mds189_files.subject_key``)
 
     Returns a tuple of:
     - train_ids: sorted list of the first n - ceil(n/4) ids
     - val_ids: sorted list of the last ceil(n/4) ids
     """
-    ids = sorted(set(subject_ids), key=mds189_check.subject_key)
+    ids = sorted(set(subject_ids), key=mds189_files.subject_key)
     if len(ids) < 2:
         raise ValueError(f"a subject-wise split needs at least 2 subjects, got {len(ids)}: {ids}")
     n_val = -(-len(ids) // 4)
@@ -172,8 +172,8 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
     key-frame pose. For the bilateral movements (reach, squat, pushup) the two entries are the same
     key frame, counted twice as the course's loader did; so every movement has two examples per
     subject and the classes stay balanced. The keys of every label file that the loader reads
-    (``loader_keys``: movement and the pose key) are validated first (``mds189_check``): a fault there
-    raises ``mds189_check.FormatError`` naming the file. Faults in the other keys (metadata,
+    (``loader_keys``: movement and the pose key) are validated first (``mds189_files``): a fault there
+    raises ``mds189_files.FormatError`` naming the file. Faults in the other keys (metadata,
     pseudo_gt_raw, frames, gt_pose_dict, the unused pose key) do not stop loading;
     ``python -m mds189_check`` reports them.
 
@@ -191,7 +191,7 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
     - groups_train, groups_val (only with return_groups): arrays of subject ids (str)
     """
     root = Path(path)
-    subjects = mds189_check.subject_ids(root)
+    subjects = mds189_files.subject_ids(root)
     if val_subjects is None:
         _, val_ids = split_subjects(subjects)
     else:
@@ -206,7 +206,7 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
     for sid in subjects:
         for c, m in enumerate(MOVEMENTS):
             path = root / "trainval" / sid / "labels" / f"{m}.json"
-            data = mds189_check.read_label_file(path, loader_keys(debug))
+            data = mds189_files.read_label_file(path, loader_keys(debug))
             for side in SIDES:
                 X.append(data[key][side])
                 y.append(c)

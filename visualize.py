@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 import data_utils
-import mds189_check
+import mds189_files
 from mds189_constants import JOINT_INDEX, JOINTS, KEY_FRAME_LABELS, LIMBS, MOVEMENTS, key_frame_sides
 from reports import plot_training_curves as plot_training_curves  # the notebooks' name for it
 
@@ -55,7 +55,7 @@ def read_labels(root, subject, movement):
     if movement not in MOVEMENTS:
         raise ValueError(f"unknown movement {movement!r}; expected one of {', '.join(MOVEMENTS)}")
     folder = Path(root) / "trainval" / subject_id(subject) / "labels"
-    return mds189_check.read_label_file(folder / f"{movement}.json")
+    return mds189_files.read_label_file(folder / f"{movement}.json")
 
 
 def draw_pose(ax, pose, color=None, min_confidence=0.0, scale=(1.0, 1.0), marker_size=12, linewidth=2.0):
@@ -165,7 +165,7 @@ def plot_movement_across_subjects(root, movement, num_subjects=8, side=None, see
     Returns a Figure with one axes per chosen subject, titled '<subject> <side> <width>x<height>'.
     """
     rng = np.random.default_rng(seed)
-    subjects = mds189_check.subject_ids(root)
+    subjects = mds189_files.subject_ids(root)
     chosen = sorted(rng.choice(subjects, size=min(num_subjects, len(subjects)), replace=False))
     fig, axes = _grid(len(chosen), ncols)
     for ax, subject in zip(axes, chosen, strict=True):
@@ -238,7 +238,7 @@ def most_crowded_video(root):
     (and the video the first subject's first movement) when no frame shows more than one person.
     """
     best = None
-    for subject in mds189_check.subject_ids(root):
+    for subject in mds189_files.subject_ids(root):
         for movement in MOVEMENTS:
             counts = read_labels(root, subject, movement)["pseudo_gt_raw"]["num_people"]
             crowded = sum(1 for n in counts if n > 1)

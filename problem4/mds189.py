@@ -3,7 +3,7 @@
 A label file is a header-less CSV with one ``image_path,label`` line per image. Key-frame labels carry
 the side (``inline_left``, ``squat_both``), video-frame labels are bare movement names; both map to the
 same class index (``mds189_constants.class_index``). The test list's placeholder label ``label`` maps to
-``UNKNOWN`` (-1); any other list holding it is refused. The file is read by ``mds189_check.read_image_list``,
+``UNKNOWN`` (-1); any other list holding it is refused. The file is read by ``mds189_files.read_image_list``,
 the parser the format checker uses.
 
 Paths: a relative path is resolved against the data root. An absolute path is used as it is when it
@@ -26,8 +26,8 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from atomic import atomic_open
-from mds189_check import check_image, read_image_list
 from mds189_constants import PLACEHOLDER, class_index
+from mds189_files import check_image, read_image_list
 
 UNKNOWN = -1  # target of the test frames' placeholder label (PLACEHOLDER)
 LABEL_FILES = {
@@ -83,9 +83,9 @@ class Mds189(Dataset):
     - label_file: a ``dataloader_files/*.txt`` file
     - data_root: the folder relative image paths start from (the course's hw6_mds189)
     - size: (H, W) every image is resized to when decoded, or None for the original size
-    - labels: the labels the file may hold; None for those its name allows (``mds189_check.DATALOADER_FILES``:
+    - labels: the labels the file may hold; None for those its name allows (``mds189_files.DATALOADER_FILES``:
       the placeholder ``label`` only in videoframe_data_test.txt; other names: any image label).
-      A bad line raises ``mds189_check.FormatError`` (a ValueError) naming the file and line.
+      A bad line raises ``mds189_files.FormatError`` (a ValueError) naming the file and line.
 
     Item ``i`` is ``(image, target)``: the uint8 image tensor of shape (3, H, W) and the class index
     (``UNKNOWN`` for test frames). There is no per-item transform: augmentation and normalisation run on
@@ -176,7 +176,7 @@ class Mds189(Dataset):
 
 
 def find_bad_images(dataset):
-    """Try to decode every image of a dataset (``mds189_check.check_image``).
+    """Try to decode every image of a dataset (``mds189_files.check_image``).
 
     Returns a list of (index, error message naming the file and its label-file line) for the images
     that are missing or cannot be read.

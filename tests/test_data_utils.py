@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.spatial import procrustes as scipy_procrustes
 
-import mds189_check
+import mds189_files
 from data_utils import has_body, load_mds189, loader_keys, normalize_poses, procrustes_align, split_subjects
 from mds189_constants import JOINT_INDEX, MOVEMENTS
 
@@ -197,7 +197,7 @@ def test_the_loader_validates_the_keys_it_reads(mds189_tiny, tmp_path):
     del data["metadata"], data["gt_pose_align"]
     path.write_text(json.dumps(data))
     assert load_mds189(root)[0].shape == (64, 75)  # neither is read
-    with pytest.raises(mds189_check.FormatError, match="001/labels/squat.json: missing key gt_pose_align"):
+    with pytest.raises(mds189_files.FormatError, match="001/labels/squat.json: missing key gt_pose_align"):
         load_mds189(root, debug=True)
 
 
@@ -209,10 +209,10 @@ def test_load_names_a_broken_file(mds189_tiny, tmp_path):
     data["gt_pose"]["right"] = data["gt_pose"]["right"][:-1]
     path.write_text(json.dumps(data))
     with pytest.raises(
-        mds189_check.FormatError,
+        mds189_files.FormatError,
         match=r"002/labels/stretch.json: gt_pose.right: expected a list "
         r"of 75 numbers, got 74",
     ):
         load_mds189(root)
-    with pytest.raises(mds189_check.FormatError, match="trainval: missing folder"):
+    with pytest.raises(mds189_files.FormatError, match="trainval: missing folder"):
         load_mds189(tmp_path / "nowhere")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import mds189_check
+import mds189_files
 from data_utils import load_mds189
 from mds189_constants import MOVEMENTS
 
@@ -149,19 +150,8 @@ def test_dot_files_and_stray_folders_are_ignored_once(broken):
         f"{broken}/trainval/__MACOSX: not a subject folder (named by number); ignored",
         f"{broken}/trainval/notes.txt: not a subject folder (named by number); ignored",
     ]
-    assert mds189_check.subject_ids(broken) == [f"{i:03d}" for i in range(6)]
+    assert mds189_files.subject_ids(broken) == [f"{i:03d}" for i in range(6)]
     assert load_mds189(broken)[0].shape == (64, 75)
-
-
-def test_subject_ids_are_the_all_digit_folders_sorted_by_number(tmp_path):
-    for name in ("10", "9", "0100", "__MACOSX", "7a", "٣", ".hidden"):
-        (tmp_path / "trainval" / name).mkdir(parents=True)
-    (tmp_path / "trainval/11").write_text("a file, not a folder")
-    assert mds189_check.subject_ids(tmp_path) == ["9", "10", "0100"]
-    shutil.rmtree(tmp_path / "trainval")
-    (tmp_path / "trainval/__MACOSX").mkdir(parents=True)
-    with pytest.raises(mds189_check.FormatError, match="no subject folders"):
-        mds189_check.subject_ids(tmp_path)
 
 
 def test_unknown_label_and_split_leak_in_dataloader_files(broken):
@@ -177,8 +167,8 @@ def test_unknown_label_and_split_leak_in_dataloader_files(broken):
     assert errors[1].startswith(f"{path}:{len(path.read_text().splitlines())}: {extra} is listed again "
                                 f"(first at {broken}/dataloader_files/videoframe_data_train.txt:")
     assert errors[2:] == [f"{broken}/dataloader_files: subject 000 appears in both train and val files"]
-    with pytest.raises(mds189_check.FormatError, match="videoframe_data_val.txt:4: unknown label 'jump'"):
-        mds189_check.read_image_list(path, broken)
+    with pytest.raises(mds189_files.FormatError, match="videoframe_data_val.txt:4: unknown label 'jump'"):
+        mds189_files.read_image_list(path, broken)
 
 
 def test_dataloader_lines_must_fit_their_path_be_unique_and_cover_every_subject(broken):
@@ -214,7 +204,7 @@ def test_the_placeholder_label_belongs_to_the_test_list_only(broken):
                "videoframe_data_train.txt needs one of reach, squat,")
     assert errors_of(broken)[0].startswith(message)
     with pytest.raises(ValueError, match="videoframe_data_train.txt:1: the placeholder label"):
-        mds189_check.read_image_list(path, broken)
+        mds189_files.read_image_list(path, broken)
 
 
 def test_spans_and_metadata(broken):
@@ -333,26 +323,6 @@ def test_cli_exits_non_zero_and_names_the_file(broken, capsys):
     assert len(out) == 1 and out[0].startswith(f"{broken}/trainval/003/labels/pushup.json: not valid JSON")
 
 
-def test_resolve_reroots_foreign_absolute_paths(tmp_path):
-    assert mds189_check.resolve(tmp_path, "trainval/001/x.jpg") == tmp_path / "trainval/001/x.jpg"
-    foreign = "/home/someone/hw6_mds189/trainval/001/key_frames/squat_both.jpg"
-    assert mds189_check.resolve(tmp_path, foreign) == tmp_path / "trainval/001/key_frames/squat_both.jpg"
-    nested = "/mnt/trainval/backup/hw6_mds189/test_kaggle_frames/0042.jpg"  # the last anchor counts
-    assert mds189_check.resolve(tmp_path, nested) == tmp_path / "test_kaggle_frames/0042.jpg"
-
-
-def test_read_image_list_gives_line_numbers_and_skips_blank_lines(tmp_path):
-    path = tmp_path / "videoframe_data_val.txt"
-    path.write_text('trainval/001/frames/squat/0012.jpg,squat\n\n  \n"trainval/002/a,b.jpg" , lunge \r\n')
-    assert mds189_check.read_image_list(path, tmp_path) == [
-        mds189_check.ListedImage(1, "trainval/001/frames/squat/0012.jpg",
-                                 tmp_path / "trainval/001/frames/squat/0012.jpg", "squat"),
-        mds189_check.ListedImage(4, "trainval/002/a,b.jpg", tmp_path / "trainval/002/a,b.jpg", "lunge"),
-    ]
-    with pytest.raises(mds189_check.FormatError, match=r"nowhere.txt: missing file"):
-        mds189_check.read_image_list(tmp_path / "nowhere.txt", tmp_path)
-
-
 def test_absolute_paths_in_label_files_do_not_fake_a_split_leak(broken, monkeypatch):
     # label files holding absolute paths that exist, checked from a relative root: no false leak
     for name in ("keyframe_data_train.txt", "keyframe_data_val.txt"):
@@ -399,28 +369,28 @@ def test_faults_in_keys_the_loader_does_not_read_are_reported_but_do_not_block_l
     ]
     assert mds189_check.main([str(broken), "--no-images"]) == 1
     assert "reach.json: pseudo_gt_raw needs" in capsys.readouterr().out
-    with pytest.raises(mds189_check.FormatError, match="pseudo_gt_raw needs frames"):
-        mds189_check.read_label_file(labels / "reach.json")  # all keys by default
-    assert "gt_pose" in mds189_check.read_label_file(labels / "reach.json", keys=("gt_pose", "metadata"))
+    with pytest.raises(mds189_files.FormatError, match="pseudo_gt_raw needs frames"):
+        mds189_files.read_label_file(labels / "reach.json")  # all keys by default
+    assert "gt_pose" in mds189_files.read_label_file(labels / "reach.json", keys=("gt_pose", "metadata"))
     with pytest.raises(ValueError, match=r"unknown label keys \['gt_poses'\]"):
-        mds189_check.read_label_file(labels / "reach.json", keys=("gt_poses",))
-    with pytest.raises(mds189_check.FormatError, match="squat.json: gt_pose_align.left: expected a list"):
+        mds189_files.read_label_file(labels / "reach.json", keys=("gt_poses",))
+    with pytest.raises(mds189_files.FormatError, match="squat.json: gt_pose_align.left: expected a list"):
         load_mds189(broken, debug=True)  # the debug loader reads gt_pose_align
 
 
 def test_faults_in_keys_the_loader_reads_still_block_it(broken):
     path = broken / "trainval/001/labels/inline.json"
     edit_json(path, lambda d: d["movement"].update(label="lunge", f_end=-1))
-    with pytest.raises(mds189_check.FormatError,
+    with pytest.raises(mds189_files.FormatError,
                        match=r"inline.json: movement.label is 'lunge', expected 'inline'"):
         load_mds189(broken)
     edit_json(path, lambda d: d["movement"].update(label="inline"))
-    with pytest.raises(mds189_check.FormatError, match=r"inline.json: movement frames out of order"):
+    with pytest.raises(mds189_files.FormatError, match=r"inline.json: movement frames out of order"):
         load_mds189(broken)
     edit_json(path, lambda d: d["movement"].update(f_end=d["metadata"]["number_frames"] + 5))
     load_mds189(broken)  # the loader does not read the metadata; the checker compares them
     n = labels_of(broken, "001", "inline")["metadata"]["number_frames"]
     assert f"{path}: movement.f_end {n + 5} >= metadata.number_frames {n}" in errors_of(broken)
     edit_json(path, lambda d: d.pop("gt_pose"))
-    with pytest.raises(mds189_check.FormatError, match="inline.json: missing key gt_pose"):
+    with pytest.raises(mds189_files.FormatError, match="inline.json: missing key gt_pose"):
         load_mds189(broken)

@@ -16,8 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import mds189_check
+import mds189_files
 from data_utils import load_mds189, normalize_poses, procrustes_align, split_subjects
-from mds189_constants import BILATERAL, JOINT_INDEX, KEY_FRAME_LABELS, MIRROR, MOVEMENTS, class_index
+from mds189_constants import BILATERAL, JOINT_INDEX, JOINTS, KEY_FRAME_LABELS, MIRROR, MOVEMENTS, class_index
 from mds189_sample import __main__ as cli
 from mds189_sample import body, build, camera, labels, movements, render, subject
 from tests.conftest import TINY
@@ -32,7 +33,7 @@ def read_labels(root, sid, movement):
 
 
 def image_list(root, name):
-    return mds189_check.read_image_list(root / "dataloader_files" / name, root)
+    return mds189_files.read_image_list(root / "dataloader_files" / name, root)
 
 
 @functools.lru_cache(maxsize=2)
@@ -54,7 +55,7 @@ def test_layout_has_every_folder_and_file_of_the_format(mds189_tiny):
                 f"{k}.jpg" for k in KEY_FRAME_LABELS
             )
     assert sorted(p.name for p in (root / "dataloader_files").iterdir()) == sorted(
-        mds189_check.DATALOADER_FILES
+        mds189_files.DATALOADER_FILES
     )
     for name in ("kaggle_submission_format.csv", "README.md", "test_kaggle_labels.csv", "sample_faults.csv"):
         assert (root / name).is_file()
@@ -66,17 +67,17 @@ def test_label_files_follow_the_schema(mds189_tiny):
     for path in sorted((mds189_tiny / "trainval").glob("*/labels/*.json")):
         data = json.loads(path.read_text())
         m = path.stem
-        assert list(data) == list(mds189_check.LABEL_KEYS)
-        assert list(data["metadata"]) == list(mds189_check.METADATA_KEYS)
+        assert list(data) == list(mds189_files.LABEL_KEYS)
+        assert list(data["metadata"]) == list(mds189_files.METADATA_KEYS)
         assert data["movement"]["label"] == m and data["movement"]["bilateral"] == (m in BILATERAL)
         sides = ("both", "both") if m in BILATERAL else ("left", "right")
         for side, key_side in zip(("left", "right"), sides, strict=True):
             assert data["frames"][side]["filename"] == f"key_frames/{m}_{key_side}.jpg"
             pose = data["gt_pose"][side]
             labelled = [j for j in range(25) if pose[3 * j + 2] == 1]
-            assert sorted(data["gt_pose_dict"][side]) == sorted(mds189_check.JOINTS[j] for j in labelled)
+            assert sorted(data["gt_pose_dict"][side]) == sorted(JOINTS[j] for j in labelled)
             for j in labelled:  # gt_pose keeps the last click
-                assert data["gt_pose_dict"][side][mds189_check.JOINTS[j]][-1] == pose[3 * j : 3 * j + 2]
+                assert data["gt_pose_dict"][side][JOINTS[j]][-1] == pose[3 * j : 3 * j + 2]
         if m in BILATERAL:
             assert data["frames"]["left"] == data["frames"]["right"]
             assert data["gt_pose"]["left"] == data["gt_pose"]["right"]
@@ -229,7 +230,7 @@ def test_overwrite_replaces_only_an_empty_folder_or_a_previous_sample(tmp_path, 
     sample = tmp_path / "sample"
     sample.mkdir()  # empty: replaced
     build.build(sample, subjects=2, test_subjects=1, workers=1, overwrite=True)
-    assert mds189_check.subject_ids(sample) == ["000", "001"]
+    assert mds189_files.subject_ids(sample) == ["000", "001"]
     (sample / ".DS_Store").write_bytes(b"x")
     assert build._is_replaceable(sample)  # a previous sample
     (sample / "README.md").unlink()

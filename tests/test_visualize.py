@@ -7,7 +7,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-import mds189_check
+import mds189_files
 import reports
 import visualize
 from mds189_constants import KEY_FRAME_LABELS, LIMBS, MIRROR, MOVEMENTS
@@ -106,7 +106,7 @@ def test_plot_movement_across_subjects_is_seeded_and_respects_the_side(mds189_ti
     assert len(titles) == 4 and titles == [ax.get_title() for ax in again.axes]
     assert len({t.split()[0] for t in titles}) == 4  # four different subjects
     right = visualize.plot_movement_across_subjects(mds189_tiny, "lunge", num_subjects=99, side="right")
-    assert len(right.axes) == len(mds189_check.subject_ids(mds189_tiny))
+    assert len(right.axes) == len(mds189_files.subject_ids(mds189_tiny))
     assert all(ax.get_title().split()[1] == "right" for ax in right.axes)
     with pytest.raises(ValueError, match=r"reach has key frames \('both',\), not 'left'"):
         visualize.plot_movement_across_subjects(mds189_tiny, "reach", side="left")
@@ -136,7 +136,7 @@ def test_most_crowded_video_finds_the_frames_with_several_people(mds189_tiny):
     subject, movement, crowded = visualize.most_crowded_video(mds189_tiny)
     counts = visualize.read_labels(mds189_tiny, subject, movement)["pseudo_gt_raw"]["num_people"]
     assert crowded == sum(1 for n in counts if n > 1) > 0
-    for other in mds189_check.subject_ids(mds189_tiny):
+    for other in mds189_files.subject_ids(mds189_tiny):
         for m in MOVEMENTS:
             others = visualize.read_labels(mds189_tiny, other, m)["pseudo_gt_raw"]["num_people"]
             assert sum(1 for n in others if n > 1) <= crowded

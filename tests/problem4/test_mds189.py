@@ -7,8 +7,8 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from mds189_check import FormatError
 from mds189_constants import KEY_FRAME_LABELS, MOVEMENTS
+from mds189_files import FormatError
 from problem4 import mds189
 from problem4.mds189 import UNKNOWN, Mds189, find_bad_images, load_rgb
 
