@@ -31,7 +31,7 @@ demo: venv sample
 	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --epochs 150 --lr-decay 0.98 --out $(RUNS)/mds189_fc_raw
 	$(PY) -m mds189_cli train-keypoints --mds189 $(SAMPLE) --aligned --epochs 150 --lr-decay 0.98 --out $(RUNS)/mds189_fc_aligned
 	@echo "== 3/3 PyTorch CNNs: key frames, then video frames (+ Kaggle submission), then the comparison =="
-	$(PY) problem4/train.py --data-root $(SAMPLE) --frames key --model deep --image-size 96 --epochs 30 --batch-size 32 --lr 1e-3 --log-interval 5 --output-dir $(RUNS)/cnn_key --cache-dir $(CACHE)
+	$(PY) problem4/train.py --data-root $(SAMPLE) --frames key --model deep --image-size 96 --epochs 60 --batch-size 32 --lr 1e-3 --log-interval 5 --output-dir $(RUNS)/cnn_key --cache-dir $(CACHE)
 	$(PY) problem4/train.py --data-root $(SAMPLE) --frames video --model deep --image-size 96 --epochs 12 --batch-size 32 --lr 1e-3 --log-interval 20 --val-interval 100 --output-dir $(RUNS)/cnn_video --cache-dir $(CACHE) --predict
 	$(PY) -m problem4.compare $(RUNS)/cnn_key $(RUNS)/cnn_video --data-root $(SAMPLE) --out $(RUNS)/compare --cache-dir $(CACHE)
 	@echo "== demo: done; outputs are under $(RUNS)/ (summary: $(RUNS)/compare/, submission: $(RUNS)/cnn_video/submission.csv) =="
