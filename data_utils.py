@@ -93,7 +93,7 @@ def has_body(X):
     return _centre_and_scale(P, P[:, :, 2] > 0)[1] > _MIN_SCALE
 
 
-def normalize_poses(X):
+def normalize_poses(X, row_names=None, hint=None):
     """Centre and scale every pose by its own body, so poses from different images are comparable.
 
     Centre: the MidHip; if it is not visible, the mean of the visible hips; then of the visible neck
@@ -104,6 +104,9 @@ def normalize_poses(X):
 
     Inputs:
     - X: array of shape (N, 75), poses in pixels (or any units)
+    - row_names: optional sequence of N names of the rows (e.g. 'file: gt_pose.left') for the error
+      message about poses without a body, which then names the first such row and counts them
+    - hint: optional advice added to that message after the count (with row_names only)
 
     Returns an array of shape (N, 75), float64. Raises ValueError naming the first bad row if a row
     holds NaN/inf or has fewer than two distinct visible joints (see ``has_body``).
@@ -111,13 +114,17 @@ def normalize_poses(X):
     P = _as_poses(X).copy()
     vis = P[:, :, 2] > 0
     seen = vis.any(axis=1)
-    if not seen.all():
+    if row_names is None and not seen.all():
         raise ValueError(f"pose row {np.flatnonzero(~seen)[0]} has no visible joint (every c <= 0)")
     centre, scale = _centre_and_scale(P, vis)
-    if (scale <= _MIN_SCALE).any():
+    bad = np.flatnonzero(scale <= _MIN_SCALE)
+    if bad.size and row_names is None:
+        raise ValueError(f"pose row {bad[0]} has fewer than two distinct visible joints, so it has no scale")
+    if bad.size:
+        advice = "" if hint is None else f"; {hint}"
         raise ValueError(
-            f"pose row {np.flatnonzero(scale <= _MIN_SCALE)[0]} has fewer than two distinct visible "
-            "joints, so it has no scale"
+            f"{row_names[bad[0]]}: fewer than two distinct labelled joints, so the pose cannot be "
+            f"normalised ({bad.size} such pose{'s' * (bad.size > 1)}{advice})"
         )
     P[:, :, :2] = np.where(vis[..., None], (P[:, :, :2] - centre[:, None]) / scale[:, None, None], 0.0)
     return P.reshape(len(P), KEYPOINT_DIM)
@@ -214,13 +221,25 @@ def load_mds189(path, debug=False, normalize=False, val_subjects=None, return_gr
                 where.append(f"{path}: {key}.{side}")
     X, y, groups = np.array(X, dtype=np.float64), np.array(y, dtype=np.int64), np.array(groups)
     if normalize:
-        bad = np.flatnonzero(~has_body(X))
-        if bad.size:
-            raise ValueError(
-                f"{where[bad[0]]}: fewer than two distinct labelled joints, so the pose cannot be "
-                f"normalised ({bad.size} such pose{'s' * (bad.size > 1)}; load with normalize=False)"
-            )
-        X = normalize_poses(X)
+        X = normalize_poses(X, row_names=where, hint="load with normalize=False")
     val = np.isin(groups, val_ids)
     out = (X[~val], y[~val], X[val], y[val])
     return out + (groups[~val], groups[val]) if return_groups else out
+
+
+def load_mds189_all(path, debug=False):
+    """Every subject's key-frame poses in one array: load_mds189's training rows, then its validation rows.
+
+    Inputs:
+    - path: the data root (holding trainval/)
+    - debug: use ``gt_pose_align`` instead of raw ``gt_pose`` (as in load_mds189)
+
+    Returns a tuple of:
+    - X: array of shape (N, 75), float64; y: int64 array of shape (N,), class indices
+    - groups: array of shape (N,), the subject id (str) of every row
+    - num_train: the first num_train rows are the training subjects' (``split_subjects``), the rest
+      the validation subjects'
+    """
+    X_train, y_train, X_val, y_val, g_train, g_val = load_mds189(path, debug=debug, return_groups=True)
+    return (np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val]),
+            np.concatenate([g_train, g_val]), len(y_train))

@@ -129,8 +129,9 @@ def compare_models(F_train, y_train, F_val, y_val, clips_val, num_classes, confi
     start = time.perf_counter()
     solver = train_numpy_net(F_train, y_train, F_val, y_val, num_classes, config)
     seconds = time.perf_counter() - start
-    predictions = {NUMPY_NET: solver.model.loss(F_val.astype(np.float32)).argmax(axis=1)}
-    train_acc = float(np.mean(solver.model.loss(F_train.astype(np.float32)).argmax(axis=1) == y_train))
+    dtype = solver.model.dtype
+    predictions = {NUMPY_NET: solver.model.loss(F_val.astype(dtype)).argmax(axis=1)}
+    train_acc = float(np.mean(solver.model.loss(F_train.astype(dtype)).argmax(axis=1) == y_train))
     rows = [_row(NUMPY_NET, SELECTION, solver.val_acc_history, predictions[NUMPY_NET], y_val, train_acc,
                  seconds)]
     if config.baselines:

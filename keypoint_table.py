@@ -219,13 +219,13 @@ def mds189_to_table(root, path, aligned=False):
     - path: output CSV path
     - aligned: use the Procrustes-aligned poses (gt_pose_align) instead of gt_pose
 
-    Returns the path. Rows are those of ``data_utils.load_mds189`` (a bilateral movement's one key frame
+    Returns the path. Rows are those of ``data_utils.load_mds189_all`` (a bilateral movement's one key frame
     appears twice, as its left and right entry); labels are movement names, subject the subject folder
     name (e.g. '007').
     """
-    from data_utils import load_mds189  # here, not at the top: data_utils builds on this module
+    # Imported here, not at the top: reading and writing tables (the CLI's convert and predict, skeletons)
+    # does not need data_utils or its SciPy import (test_keypoint_table_does_not_import_data_utils).
+    from data_utils import load_mds189_all
 
-    X_train, y_train, X_val, y_val, g_train, g_val = load_mds189(root, debug=aligned, return_groups=True)
-    y = np.concatenate([y_train, y_val])
-    return write_keypoint_table(path, np.concatenate([X_train, X_val]), labels=[MOVEMENTS[i] for i in y],
-                                subject=np.concatenate([g_train, g_val]))
+    X, y, subjects, _ = load_mds189_all(root, debug=aligned)
+    return write_keypoint_table(path, X, labels=[MOVEMENTS[i] for i in y], subject=subjects)

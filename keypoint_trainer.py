@@ -20,7 +20,7 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
 from atomic import atomic_open
-from data_utils import has_body, load_mds189, normalize_poses
+from data_utils import has_body, load_mds189_all, normalize_poses
 from fc_training import architecture_of, model_from
 from keypoint_compare import SELECTION, compare_models, write_comparison_reports
 from keypoint_table import clean_keypoints
@@ -296,7 +296,7 @@ def predict(saved, X):
 
 
 def load_mds189_poses(root, aligned=False):
-    """MDS189 key-frame poses with the course's subject split (``data_utils.load_mds189``).
+    """MDS189 key-frame poses with the course's subject split (``data_utils.load_mds189_all``).
 
     Inputs:
     - root: the data root (holding trainval/)
@@ -304,10 +304,8 @@ def load_mds189_poses(root, aligned=False):
 
     Returns Poses with class_names MOVEMENTS, subject ids, and split fixed to the course split.
     """
-    X_train, y_train, X_val, y_val, g_train, g_val = load_mds189(root, debug=aligned, return_groups=True)
-    n_train, n_val = len(y_train), len(y_val)
+    X, y, subjects, n_train = load_mds189_all(root, debug=aligned)
     how = (f"MDS189 course split by subject (fixed, data_utils.split_subjects: the seed does not change it): "
-           f"{len(set(g_train))} train and {len(set(g_val))} validation subjects")
-    return Poses(np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val]), list(MOVEMENTS),
-                 subject=np.concatenate([g_train, g_val]), skeleton="body25",
-                 split=(np.arange(n_train), np.arange(n_train, n_train + n_val), how))
+           f"{len(set(subjects[:n_train]))} train and {len(set(subjects[n_train:]))} validation subjects")
+    return Poses(X, y, list(MOVEMENTS), subject=subjects, skeleton="body25",
+                 split=(np.arange(n_train), np.arange(n_train, len(y)), how))

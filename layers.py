@@ -452,11 +452,6 @@ def batchnorm_backward(dout, cache):
 # accumulated in the wider of the types involved and cast once at the end.
 
 
-def _is_int(value):
-    """True for Python and NumPy integers, False for bools (True is an int in Python, not a size)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _window_count(layer, axis, size, window, stride, pad=None):
     """Number of window positions along one axis; raises ValueError unless the windows tile it exactly.
 
@@ -464,7 +459,7 @@ def _window_count(layer, axis, size, window, stride, pad=None):
     """
     padded = pad is not None
     pad = pad if padded else 0
-    if not _is_int(stride) or stride < 1 or (padded and (not _is_int(pad) or pad < 0)):
+    if not is_count(stride) or (padded and not is_count(pad, 0)):
         rule, got = "stride must be an integer >= 1", f"stride={stride!r}"
         if padded:
             rule, got = f"{rule} and pad an integer >= 0", f"{got}, pad={pad!r}"
@@ -480,9 +475,7 @@ def _window_count(layer, axis, size, window, stride, pad=None):
 
 def _conv_shapes(layer, x, w, b, conv_param):
     """Validate the inputs of a conv layer; returns (stride, pad, H_out, W_out)."""
-    missing = {"stride", "pad"} - set(conv_param)
-    if missing:
-        raise _shape_error(layer, f"conv_param lacks the key(s) {sorted(missing)}")
+    _require(layer, conv_param, "conv_param", ("pad", "stride"))
     if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1] or b.shape != (w.shape[0],):
         raise _shape_error(layer, f"need x (N, C, H, W), w (F, C, HH, WW), b (F,); got "
                                   f"x {x.shape}, w {w.shape}, b {b.shape}")
@@ -500,11 +493,9 @@ def _check_dout(layer, dout, shape):
 
 def _pool_shapes(layer, x, pool_param):
     """Validate the inputs of a max-pool layer; returns (pool_height, pool_width, stride, H_out, W_out)."""
-    missing = {"pool_height", "pool_width", "stride"} - set(pool_param)
-    if missing:
-        raise _shape_error(layer, f"pool_param lacks the key(s) {sorted(missing)}")
+    _require(layer, pool_param, "pool_param", ("pool_height", "pool_width", "stride"))
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    if x.ndim != 4 or not all(_is_int(v) and v >= 1 for v in (ph, pw)):
+    if x.ndim != 4 or not all(is_count(v) for v in (ph, pw)):
         raise _shape_error(layer, f"need x (N, C, H, W) and integer pool sizes >= 1; got x {x.shape}, "
                                   f"pool_height={ph!r}, pool_width={pw!r}")
     H_out = _window_count(layer, "height", x.shape[2], ph, stride)

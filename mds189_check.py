@@ -8,15 +8,14 @@ the check. Dot-files (.DS_Store, ._*) are ignored everywhere. Single files are r
 set broken there fails there too with a message that names the file. This module adds the checks
 across files: video frames against their label file's span, folders against the known movements and
 key frames, image lists against the folders and each other (duplicates, split leaks, subject coverage),
-the test frames against the Kaggle format file.
+the test frames against the Kaggle format file (``mds189_files.check_format_file``, which
+``problem4``'s submission writer runs too).
 """
 
 import argparse
-import csv
 import os
 import re
 import sys
-from itertools import zip_longest
 from pathlib import Path
 
 from tqdm import tqdm
@@ -24,16 +23,20 @@ from tqdm import tqdm
 from mds189_constants import FRAME_STEP, KEY_FRAME_LABELS, MOVEMENTS, RESIZED_SIZE, key_frame_sides
 from mds189_files import (
     DATALOADER_FILES,
+    FORMAT_PLACEHOLDER,
     LABEL_KEYS,
     FormatError,
     LabelFacts,
+    check_format_file,
     check_image,
     check_label_facts,
+    first_difference,
     frame_list,
     load_json,
     parse_image_list,
     subject_ids,
     subject_key,
+    what_differs,
 )
 
 KEY_FRAME_FOLDERS = ("key_frames", "key_frames_resized")  # a key-frame list may point into either
@@ -70,11 +73,6 @@ def _path_contradiction(name, entry):
     return f"{entry.listed} does not fit its label {label!r}: expected {expected}"
 
 
-def _first_difference(got, expected):
-    """Index of the first difference of two lists (None if they are equal)."""
-    return next((i for i, (a, b) in enumerate(zip_longest(got, expected)) if a != b), None)
-
-
 def _check_lists(root, subjects, test_names):
     """Problems of dataloader_files/: each line, duplicates, the split, and subject coverage."""
     errors, seen, splits = [], {}, {}
@@ -104,12 +102,12 @@ def _check_lists(root, subjects, test_names):
                 if kind in covered:
                     covered[kind].add(sid)
         if split == "test" and not e:
-            i = _first_difference([x.path.name for x in entries], test_names)
+            i = first_difference([x.path.name for x in entries], test_names)
             if i is not None:
                 where = f"{folder / name}:{entries[i].line}" if i < len(entries) else f"{folder / name}"
                 errors.append(
                     f"{where}: must list test_kaggle_frames in file order ({len(test_names)} frames); "
-                    f"{_what_differs(i, [x.path.name for x in entries], test_names)}"
+                    f"{what_differs(i, [x.path.name for x in entries], test_names)}"
                 )
     for sid, in_splits in sorted(splits.items(), key=lambda kv: subject_key(kv[0])):
         if len(in_splits) > 1:
@@ -123,15 +121,6 @@ def _check_lists(root, subjects, test_names):
                 f"in no {kind}_data_train.txt or {kind}_data_val.txt line"
             )
     return errors
-
-
-def _what_differs(i, got, expected):
-    """Text for the first difference (at index i) of a list of names from the expected one."""
-    if i >= len(got):
-        return f"it stops after {len(got)} entries, before {expected[i]}"
-    if i >= len(expected):
-        return f"{got[i]!r} is one too many ({len(got)} entries)"
-    return f"found {got[i]!r} where {expected[i]} belongs"
 
 
 # ---- the data root ------------------------------------------------------------------------------------
@@ -230,23 +219,7 @@ def _check_test(root, images):
         for name in names:
             errors += check_image(folder / name)[0]
     fmt = root / "kaggle_submission_format.csv"
-    if not fmt.is_file():
-        return errors + [f"{fmt}: missing file"], names
-    with open(fmt, newline="") as f:
-        rows = list(csv.reader(f))
-    ids = [r[0] if r else "" for r in rows[1:]]  # a blank line reads as []
-    i = _first_difference(ids, names)
-    if not rows or rows[0] != ["Id", "Category"]:
-        errors.append(f"{fmt}: header must be 'Id,Category', got {','.join(rows[0]) if rows else 'nothing'}")
-    elif i is not None:
-        where = f"{fmt}:{i + 2}" if i < len(ids) else str(fmt)
-        what = "a blank line" if i < len(ids) and not rows[i + 1] else _what_differs(i, ids, names)
-        errors.append(
-            f"{where}: Ids must be the test frame file names in file order ({len(names)} rows); {what}"
-        )
-    elif any(r[1:] != ["predicted_label"] for r in rows[1:]):
-        errors.append(f"{fmt}: Category must be the placeholder 'predicted_label' in every row")
-    return errors, names
+    return errors + check_format_file(fmt, names, placeholder=FORMAT_PLACEHOLDER), names
 
 
 def check_root(root, images=True, progress=False):

@@ -28,9 +28,17 @@ def _positive_int(text):
     return value
 
 
+class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds '(default: ...)' to an option's help, except where the default is None (no value: the help
+    says what happens without the option, as --val-fraction's does)."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def _train_parser(sub, defaults):
     p = sub.add_parser("train-keypoints", help="train the NumPy FC net (and baselines) on keypoints",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_DefaultsHelpFormatter)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--table", help="keypoint CSV (plain or .gz) or OpenPose JSON folder")
     source.add_argument("--mds189", metavar="ROOT", help="MDS189 data root: key-frame poses, course split")
@@ -50,7 +58,7 @@ def _train_parser(sub, defaults):
     p.add_argument("--val-fraction", type=float,
                    help=f"--table: share of subjects / sequences / rows held out for validation, in (0, 0.5] "
                         f"(default {defaults.val_fraction}; groups: 1/round(1/fraction) of them); MDS189 "
-                        "has its fixed course split"),
+                        "has its fixed course split")
     p.add_argument("--pseudo-clips", type=int, default=defaults.pseudo_clips, metavar="N",
                    help="tables without subject and sequence: split (and vote) by runs of N consecutive "
                         "rows of one label instead of single rows (0: random rows, with a warning)")

@@ -1,18 +1,20 @@
 """Reading and validating single files of an MDS189 data root: label JSON, keypoint vectors, image
-lists, images, subject ids.
+lists, images, subject ids, the Kaggle format file.
 
 Each check returns messages ``<path>: <what>`` (errors, and warnings for what the real set is known to
 contain: keypoints outside the image, inconsistent metadata, unlabelled poses); the readers
 (``read_label_file``, ``read_image_list``, ``subject_ids``) raise ``FormatError`` naming the file and
 every error. The loaders (``data_utils.load_mds189``, ``visualize``, ``problem4.mds189``) read through
 these, and ``python -m mds189_check`` runs them over a whole root with the checks across files, so a
-data set broken here fails in both with the same message.
+data set broken here fails in both with the same message. ``check_format_file`` is shared likewise by
+the checker and ``problem4``'s submission writer.
 """
 
 import csv
 import json
 import math
 import re
+from itertools import zip_longest
 from pathlib import Path
 from typing import NamedTuple
 
@@ -504,3 +506,58 @@ def check_image(path, size=None):
     return [], []
 
 
+
+
+# ---- kaggle_submission_format.csv ------------------------------------------------------------------------
+
+FORMAT_HEADER = ("Id", "Category")
+FORMAT_PLACEHOLDER = "predicted_label"  # the Category of every row of the course's format file
+
+
+def first_difference(got, expected):
+    """Index of the first difference of two lists (None if they are equal)."""
+    return next((i for i, (a, b) in enumerate(zip_longest(got, expected)) if a != b), None)
+
+
+def what_differs(i, got, expected):
+    """Text for the first difference (at index i) of a list of names from the expected one."""
+    if i >= len(got):
+        return f"it stops after {len(got)} entries, before {expected[i]}"
+    if i >= len(expected):
+        return f"{got[i]!r} is one too many ({len(got)} entries)"
+    return f"found {got[i]!r} where {expected[i]} belongs"
+
+
+def check_format_file(path, ids, placeholder=None):
+    """Problems of a Kaggle format file (``kaggle_submission_format.csv``) against the test frames.
+
+    Inputs:
+    - path: the format file: header Id,Category, then one row per test frame, in order
+    - ids: the N test frame file names ('0000.jpg', ...) its Ids must be, in order
+    - placeholder: the Category every row must hold (the course's file: ``FORMAT_PLACEHOLDER``), or
+      None to leave that column unchecked (a submission only takes the Ids from it)
+
+    Returns a list of messages, empty when the file fits: a missing or unreadable file, the header, the
+    first row whose Id differs (``<path>:<line>``: out of order, missing, one too many, a blank line),
+    a Category other than the placeholder. Nothing past the first of these is checked.
+    """
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # a byte-order mark (Excel) is dropped
+            rows = list(csv.reader(f))
+    except FileNotFoundError:
+        return [f"{path}: missing file"]
+    except (OSError, csv.Error, UnicodeDecodeError) as e:
+        return [f"{path}: not a CSV text file: {e}"]
+    if not rows or tuple(rows[0]) != FORMAT_HEADER:
+        got = ",".join(rows[0]) if rows else "nothing"
+        return [f"{path}: header must be '{','.join(FORMAT_HEADER)}', got {got}"]
+    ids, got = list(ids), [r[0] if r else "" for r in rows[1:]]  # a blank line reads as []
+    i = first_difference(got, ids)
+    if i is not None:
+        where = f"{path}:{i + 2}" if i < len(got) else str(path)
+        what = "a blank line" if i < len(got) and not rows[i + 1] else what_differs(i, got, ids)
+        return [f"{where}: Ids must be the test frame file names in file order ({len(ids)} rows); {what}"]
+    if placeholder is not None and any(r[1:] != [placeholder] for r in rows[1:]):
+        return [f"{path}: Category must be the placeholder {placeholder!r} in every row"]
+    return []

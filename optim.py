@@ -40,6 +40,14 @@ def _state(config, key, w):
     return state
 
 
+def _hyperparameters(config, rule):
+    """Return (config, *hyperparameters): config ({} for None) with the rule's missing
+    hyperparameters filled from DEFAULTS[rule], and their values as floats, in DEFAULTS order."""
+    config = {} if config is None else config
+    values = [float(config.setdefault(key, default)) for key, default in DEFAULTS[rule].items()]
+    return (config, *values)
+
+
 def sgd(w, dw, config=None):
     """Perform vanilla stochastic gradient descent: next_w = w - learning_rate * dw.
 
@@ -50,8 +58,7 @@ def sgd(w, dw, config=None):
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary
     """
-    config = {} if config is None else config
-    learning_rate = float(config.setdefault("learning_rate", DEFAULTS["sgd"]["learning_rate"]))
+    config, learning_rate = _hyperparameters(config, "sgd")
     return w - learning_rate * dw, config
 
 
@@ -72,10 +79,7 @@ def sgd_momentum(w, dw, config=None):
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary, with the new velocity
     """
-    config = {} if config is None else config
-    defaults = DEFAULTS["sgd_momentum"]
-    learning_rate = float(config.setdefault("learning_rate", defaults["learning_rate"]))
-    momentum = float(config.setdefault("momentum", defaults["momentum"]))
+    config, learning_rate, momentum = _hyperparameters(config, "sgd_momentum")
     v = _state(config, "velocity", w)
     v *= momentum
     v -= learning_rate * dw
@@ -100,11 +104,7 @@ def rmsprop(w, dw, config=None):
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary, with the new cache
     """
-    config = {} if config is None else config
-    defaults = DEFAULTS["rmsprop"]
-    learning_rate = float(config.setdefault("learning_rate", defaults["learning_rate"]))
-    decay_rate = float(config.setdefault("decay_rate", defaults["decay_rate"]))
-    epsilon = float(config.setdefault("epsilon", defaults["epsilon"]))
+    config, learning_rate, decay_rate, epsilon = _hyperparameters(config, "rmsprop")
     cache = _state(config, "cache", w)
     cache *= decay_rate
     cache += (1 - decay_rate) * (dw * dw)
@@ -134,12 +134,7 @@ def adam(w, dw, config=None):
     - next_w: The updated weights, of the shape of w
     - config: The config dictionary, with the new m, v and t
     """
-    config = {} if config is None else config
-    defaults = DEFAULTS["adam"]
-    learning_rate = float(config.setdefault("learning_rate", defaults["learning_rate"]))
-    beta1 = float(config.setdefault("beta1", defaults["beta1"]))
-    beta2 = float(config.setdefault("beta2", defaults["beta2"]))
-    epsilon = float(config.setdefault("epsilon", defaults["epsilon"]))
+    config, learning_rate, beta1, beta2, epsilon = _hyperparameters(config, "adam")
     t = config["t"] = int(config.get("t", 0)) + 1
     m = _state(config, "m", w)
     m *= beta1

@@ -38,22 +38,6 @@ def _same(a, b):
     return a == b
 
 
-def _sample_without_replacement(rng, N, n):
-    """Return n distinct indices of range(N) in random order, uniformly (an int array of shape (n,)).
-
-    RandomState.choice(N, n, replace=False) permutes all N indices; for n much smaller than N this
-    draws with replacement and drops repeats (keeping first draws), about n log n work.
-    """
-    if 2 * n > N:
-        return rng.permutation(N)[:n]
-    picked = np.empty(0, dtype=np.intp)
-    while picked.size < n:
-        draws = np.concatenate([picked, rng.randint(N, size=n - picked.size)])
-        _, first = np.unique(draws, return_index=True)
-        picked = draws[np.sort(first)]
-    return picked
-
-
 class Solver:
     """Train a classification model with minibatch stochastic gradient descent.
 
@@ -309,13 +293,11 @@ class Solver:
         N = X.shape[0] if X.ndim else 0
         if N == 0:
             raise ValueError("Solver.check_accuracy: X is empty")
-        if y.shape != (N,):
-            raise ValueError(f"Solver.check_accuracy: y has shape {y.shape}, expected ({N},) to match X "
-                             f"{X.shape}")
+        y = check_labels("Solver.check_accuracy", y, None, num_examples=N)
         _require_counts("Solver.check_accuracy", {"num_samples": num_samples, "batch_size": batch_size},
                         optional=("num_samples",))
         if num_samples is not None and N > num_samples:
-            subset = _sample_without_replacement(self._rng, N, num_samples)
+            subset = self._rng.choice(N, num_samples, replace=False)
             X, y, N = X[subset], y[subset], num_samples
         y_pred = np.concatenate([np.argmax(self.model.loss(X[start:start + batch_size]), axis=1)
                                  for start in range(0, N, batch_size)])

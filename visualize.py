@@ -247,17 +247,11 @@ def most_crowded_video(root):
     return best
 
 
-def _all_key_frame_poses(root, debug):
-    """Every subject's key-frame poses (train then validation) and labels, from data_utils.load_mds189."""
-    X_train, y_train, X_val, y_val = data_utils.load_mds189(root, debug=debug)
-    return np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val])
-
-
 def plot_procrustes(root, joint="Neck"):
     """One joint of every key-frame pose: raw (gt_pose, pixels), Procrustes-aligned (gt_pose_align) and
     normalised (data_utils.normalize_poses of gt_pose: centred on the hips, in torso lengths).
 
-    Reads every subject with data_utils.load_mds189 (bilateral key frames count twice, as there). Poses
+    Reads every subject with data_utils.load_mds189_all (bilateral key frames count twice, as there). Poses
     without a body to normalise by (data_utils.has_body) are left out of the third panel.
 
     Inputs:
@@ -270,7 +264,8 @@ def plot_procrustes(root, joint="Neck"):
     if joint not in JOINT_INDEX:
         raise ValueError(f"unknown joint {joint!r}; expected one of {', '.join(JOINTS)}")
     j = JOINT_INDEX[joint]
-    (X_raw, y), (X_aligned, _) = (_all_key_frame_poses(root, debug) for debug in (False, True))
+    X_raw, y, _, _ = data_utils.load_mds189_all(root)
+    X_aligned = data_utils.load_mds189_all(root, debug=True)[0]
     X_norm = np.zeros_like(X_raw)
     body = data_utils.has_body(X_raw)
     X_norm[body] = data_utils.normalize_poses(X_raw[body])

@@ -55,7 +55,7 @@ class Trainer:
         self.loss_sum = torch.zeros((), dtype=torch.float64)
 
     def step(self, images, targets):
-        images, targets = to_device(images, targets, CPU, False)
+        images, targets = to_device(images, targets, CPU)
         loss = train_step(
             self.model, self.optimizer, self.scheduler, self.scaler, images, targets, CPU, amp=False
         )

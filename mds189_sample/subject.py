@@ -19,6 +19,7 @@ from mds189_constants import (
     MOVEMENTS,
     RESIZED_SIZE,
     SIDES,
+    UNILATERAL,
     key_frame_side,
     key_frame_sides,
     video_frame_indices,
@@ -120,7 +121,7 @@ def draw_faults(rng):
             if wrong < FAULTS["wrong_movement_key_frame"]:
                 other = MOVEMENTS[(MOVEMENTS.index(m) + shift) % len(MOVEMENTS)]
                 faults.append(Fault(m, side, "wrong_movement_key_frame", other))
-        if m not in BILATERAL and rng.random() < FAULTS["key_frames_swapped"]:
+        if m in UNILATERAL and rng.random() < FAULTS["key_frames_swapped"]:
             faults.append(Fault(m, "both", "key_frames_swapped"))
     return tuple(sorted(faults))
 

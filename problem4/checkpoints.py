@@ -132,15 +132,16 @@ def load_scaler_state(scaler, state):
     return scaler
 
 
-def save_checkpoint(path, model, optimizer, scheduler, scaler, state, epoch, rng, meta):
+def save_checkpoint(path, model, optimizer, scaler, state, epoch, rng, meta):
     """Write a checkpoint atomically: weights of the unwrapped model and everything --resume needs.
 
-    ``rng``: {'world_size': W, 'ranks': list of W ``rng_state`` dicts, by rank}.
+    ``rng``: {'world_size': W, 'ranks': list of W ``rng_state`` dicts, by rank}. The learning-rate
+    schedule is not saved: --resume rebuilds it from the step count and the new total
+    (``train.build_scheduler``); a 'scheduler' entry of earlier checkpoints is ignored.
     """
     ckpt = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
         "scaler": scaler.state_dict(),
         "epoch": epoch,
         "step": state["step"],
@@ -187,8 +188,10 @@ def resumed_best(resume, ckpt):
     return None, None
 
 
-def model_from_checkpoint(ckpt, device):
-    """The network a checkpoint describes, with its weights, on ``device``."""
-    model = build_network(ckpt["model_name"], ckpt["image_size"], ckpt["norm"]["mean"], ckpt["norm"]["std"])
+def model_from_checkpoint(ckpt, device, channels_last=False):
+    """The network a checkpoint describes, with its weights, on ``device`` (``channels_last``: see
+    ``build_network``)."""
+    norm = ckpt["norm"]
+    model = build_network(ckpt["model_name"], ckpt["image_size"], norm["mean"], norm["std"], channels_last)
     model.load_state_dict(ckpt["model"])
     return model.to(device)

@@ -4,20 +4,16 @@ and ``write_reports``, which writes them with the accuracy table and confusion m
 Per-class accuracy tables and the confusion matrix come from the top-level ``reports`` module.
 """
 
-import matplotlib
+import math
 
-matplotlib.use("Agg")  # files only: never needs a display
-import math  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from atomic import atomic_open  # noqa: E402
-from mds189_constants import MOVEMENTS  # noqa: E402
-from reports import per_class_accuracy, plot_confusion_matrix, save_figure, write_table  # noqa: E402
-
-SUBMISSION_HEADER = ["Id", "Category"]
+from atomic import atomic_open
+from mds189_constants import MOVEMENTS
+from mds189_files import FormatError, check_format_file
+from reports import per_class_accuracy, plot_confusion_matrix, save_figure, write_table
 
 
 def plot_loss_curves(log, path, title="Loss"):
@@ -27,7 +23,8 @@ def plot_loss_curves(log, path, title="Loss"):
     - log: DataFrame with columns step, split ('train' or 'val') and loss
     - path: PNG file to write
     """
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     for split, style in (("train", "-"), ("val", "o-")):
         rows = log[log["split"] == split]
         if len(rows):
@@ -55,7 +52,8 @@ def plot_error_gallery(images, true_names, pred_names, path, ncols=8):
     k = max(len(images), 1)
     ncols = min(ncols, k)
     nrows = math.ceil(k / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 3.0 * nrows), squeeze=False)
+    fig = Figure(figsize=(1.6 * ncols, 3.0 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, true, pred in zip(axes.flat, images, true_names, pred_names, strict=False):
@@ -73,18 +71,13 @@ def check_submission_format(ids, format_file):
     - ids: list of N test frame file names, in test-list order
     - format_file: the course's format file (header Id,Category; one row per test frame, in order)
 
-    Raises ValueError naming the first problem: the header, the row count or an Id out of order.
+    Raises ``mds189_files.FormatError`` (a ValueError) with the problems ``mds189_files.check_format_file``
+    finds (the checker's messages: the header, or the first row whose Id differs: out of order, missing,
+    one too many). The Category column is not checked: a submission takes only the Ids from the file.
     """
-    fmt = pd.read_csv(format_file, dtype=str, keep_default_na=False)
-    if list(fmt.columns) != SUBMISSION_HEADER:
-        raise ValueError(
-            f"{format_file}: header must be {','.join(SUBMISSION_HEADER)}, got {','.join(fmt.columns)}"
-        )
-    if len(ids) != len(fmt):
-        raise ValueError(f"{len(ids)} test frames but {format_file} has {len(fmt)} rows")
-    for row, (got, want) in enumerate(zip(ids, fmt["Id"], strict=True), start=2):
-        if got != want:
-            raise ValueError(f"Id {got!r} where {format_file} line {row} has {want!r} (test order changed?)")
+    problems = check_format_file(format_file, ids)
+    if problems:
+        raise FormatError("\n".join(problems))
 
 
 def check_submission(ids, categories, format_file):
@@ -95,8 +88,8 @@ def check_submission(ids, categories, format_file):
     - categories: list of N predicted movement names
     - format_file: the course's format file (header Id,Category; one row per test frame, in order)
 
-    Raises ValueError naming the first problem: header, row count, an Id out of order, or a name
-    that is not a movement.
+    Raises ValueError naming the first problem: the prediction count, the format file
+    (``check_submission_format``), or a name that is not a movement.
     """
     if len(ids) != len(categories):
         raise ValueError(f"{len(ids)} Ids but {len(categories)} predictions")

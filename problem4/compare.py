@@ -33,11 +33,17 @@ from problem4.distributed import DistInfo
 from problem4.loaders import eval_loader, load_dataset
 from problem4.presets import input_shape
 from problem4.runtime import select_device
-from problem4.train import evaluate
+from problem4.train import SEED_RANGE, check_counts, evaluate
 
 COLUMNS = ["model", *MOVEMENTS, "overall"]
 THUMBNAIL = (16, 8)  # (H, W) of the baseline's grey thumbnails
 RUN_FRAMES = ("key", "video")  # what the two run folders must hold, in this order
+COUNTS = {  # option -> (smallest, largest or None, what the smallest means or None): train.check_counts
+    "batch_size": (1, None, None),
+    "num_workers": (0, None, "load in the main process"),
+    "baseline_samples": (0, None, "all training video frames"),
+    "seed": (*SEED_RANGE, None),
+}
 
 
 def accuracy_row(name, y_true, y_pred):
@@ -60,8 +66,8 @@ def compare(run_dirs, args):
     - baselines: with ``args.baselines``, the majority class and the thumbnail logistic regression on
       the video-frame validation set (images of the video-frame model's size); else empty
     """
-    device = select_device(args.device, DistInfo())
     info = DistInfo()
+    device = select_device(args.device, info)
     checkpoints = [load_checkpoint(Path(run) / "checkpoint_best.pt") for run in run_dirs]
     for run, ckpt, frames in zip(run_dirs, checkpoints, RUN_FRAMES, strict=True):
         if ckpt["frames"] != frames:
@@ -129,7 +135,9 @@ def get_args_parser():
         "--out", type=Path, default=Path("runs/compare"), help="output folder (default runs/compare)"
     )
     parser.add_argument("--batch-size", type=int, default=256, help="evaluation batch size (default 256)")
-    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader workers (default 0)")
+    parser.add_argument(
+        "--num-workers", type=int, default=0, help="DataLoader workers (default 0: load in the main process)"
+    )
     parser.add_argument(
         "--cache-dir", type=Path, default=None, help="decoded-image cache of train.py, if any"
     )
@@ -146,15 +154,16 @@ def get_args_parser():
         default=5000,
         help="seeded subset of training video frames the baselines are fitted on (default 5000; 0: all)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the baselines' subset (default 0)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the baselines' subset (0 to 2**32 - 1; default 0)"
+    )
     parser.set_defaults(cache=True)
     return parser
 
 
 def main(argv=None):
     args = get_args_parser().parse_args(argv)
-    if args.baseline_samples < 0:
-        raise ValueError("--baseline-samples must be at least 0")
+    check_counts(args, COUNTS)
     on_video, own_val, baselines = compare([args.key_run, args.video_run], args)
     reports.write_table(on_video, args.out / "comparison")
     reports.write_table(own_val, args.out / "comparison_own_val")

@@ -145,10 +145,18 @@ def build_model(name, image_shape, num_classes=NUM_CLASSES):
     return MODELS[name](tuple(image_shape), num_classes)
 
 
-def build_network(model_name, image_size, mean, std):
+def build_network(model_name, image_size, mean, std, channels_last=False):
     """``Preprocess`` (augmentation in training mode, normalisation) followed by the named model: the
-    network takes uint8 batches of shape (N, 3, *input_shape(image_size)) and returns logits (N, C)."""
-    return nn.Sequential(Preprocess(mean, std), build_model(model_name, input_shape(image_size)))
+    network takes uint8 batches of shape (N, 3, *input_shape(image_size)) and returns logits (N, C).
+
+    With ``channels_last`` (what train.py asks for on CUDA) the weights are in the channels_last memory
+    format and so is ``Preprocess``'s output (``grid_sample`` returns NCHW whatever its input); moving the
+    network to a device keeps the format.
+    """
+    network = nn.Sequential(
+        Preprocess(mean, std, channels_last=channels_last), build_model(model_name, input_shape(image_size))
+    )
+    return network.to(memory_format=torch.channels_last) if channels_last else network
 
 
 def count_parameters(model, trainable_only=True):

@@ -13,9 +13,10 @@ from tqdm import tqdm
 
 
 def set_seed(seed):
-    """Seed Python's, NumPy's and PyTorch's random number generators."""
+    """Seed Python's, NumPy's and PyTorch's random number generators (NumPy's with ``seed`` mod 2**32,
+    the most it takes: train.py seeds each process with --seed + its rank)."""
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
 
 
@@ -65,12 +66,10 @@ def select_device(name, info):
     return torch.device("cuda", index)
 
 
-def to_device(images, targets, device, channels_last):
-    """Move a batch to the device (non-blocking from pinned memory; channels_last if asked)."""
-    images = images.to(device, non_blocking=True)
-    if channels_last:
-        images = images.contiguous(memory_format=torch.channels_last)
-    return images, targets.to(device, non_blocking=True)
+def to_device(images, targets, device):
+    """Move a batch to the device (non-blocking from pinned memory). The uint8 images keep their layout:
+    a channels_last network's ``Preprocess`` puts its float output in that format."""
+    return images.to(device, non_blocking=True), targets.to(device, non_blocking=True)
 
 
 def autocast(device, enabled):

@@ -8,9 +8,9 @@ and accuracy every --val-interval steps and at each epoch end), loss_curves.png,
 (per movement and overall, of the best checkpoint), confusion_matrix.png, errors.png (misclassified
 validation frames), checkpoint_best.pt, checkpoint_last.pt, norm_stats.json, metrics.json and, with
 --predict, submission.csv. Only rank 0 writes. Checkpoints hold the unwrapped model, so they load the
-same in one process or many. Bad input (a missing file, a corrupt image, an unknown label, an argument
-that contradicts the --resume checkpoint) stops the program with one line on stderr that names it, and
-exit status 1.
+same in one process or many. Bad input (a missing file, a corrupt image, an unknown label, a count out
+of range, an argument that contradicts the --resume checkpoint) stops the program with one line on
+stderr that names it, and exit status 1.
 
 Its helpers: ``loaders`` (label file -> DataLoader), ``checkpoints`` (save, load, --resume), ``runtime``
 (device, threads, seeds, mixed precision); the reports and the submission come from ``cnn_reports``.
@@ -53,6 +53,19 @@ from problem4.presets import compute_mean_std, input_shape
 from problem4.runtime import autocast, device_type, note, select_device, set_seed, set_threads, to_device
 
 LOG_COLUMNS = ["step", "epoch", "split", "loss", "accuracy", "lr"]
+SEED_RANGE = (0, 2**32 - 1)  # what NumPy's global generator accepts
+# Integer options and their ranges: option -> (smallest, largest or None, what the smallest means or None)
+COUNTS = {
+    "epochs": (1, None, None),
+    "batch_size": (1, None, None),
+    "log_interval": (1, None, None),
+    "val_interval": (0, None, "at each epoch end only"),
+    "gallery_size": (0, None, "no errors.png"),
+    "max_samples": (0, None, "all images"),
+    "num_workers": (0, None, "load in the main process"),
+    "threads": (0, None, "all cores"),
+    "seed": (*SEED_RANGE, None),
+}
 
 
 def get_args_parser(add_help=True):
@@ -82,8 +95,15 @@ def get_args_parser(add_help=True):
         type=int,
         help="input height; width is half (default 64; at least 30 for deep, 16 for the others)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
-    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (default 0)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of every random choice (0 to 2**32 - 1; default 0)"
+    )
+    parser.add_argument(
+        "--num-workers",
+        type=int,
+        default=0,
+        help="DataLoader worker processes (default 0: load in the main process)",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -113,7 +133,7 @@ def get_args_parser(add_help=True):
         "--max-samples",
         type=int,
         default=0,
-        help="use a seeded random subset of at most N training and N validation images (default all)",
+        help="use a seeded random subset of at most N training and N validation images (default 0: all)",
     )
     parser.add_argument(
         "--log-interval", type=int, default=10, help="log the training loss every N steps (default 10)"
@@ -153,6 +173,18 @@ def get_args_parser(add_help=True):
     return parser
 
 
+def check_counts(args, counts):
+    """Raise ValueError naming the first option of ``counts`` (a dict like ``COUNTS``) whose value in
+    ``args`` is out of its range, e.g. ``--threads must be at least 0 (0: all cores), got -1``."""
+    for name, (low, high, meaning) in counts.items():
+        value, option = getattr(args, name), f"--{name.replace('_', '-')}"
+        if high is not None and not low <= value <= high:
+            raise ValueError(f"{option} must be from {low} to {high}, got {value}")
+        if value < low:
+            zero = f" ({low}: {meaning})" if meaning else ""
+            raise ValueError(f"{option} must be at least {low}{zero}, got {value}")
+
+
 def build_optimizer(args, params):
     if args.optimizer == "sgd":
         return torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -190,7 +222,7 @@ def build_scheduler(args, optimizer, total_steps, step=0):
 
 
 @torch.no_grad()
-def infer(model, loader, device, info, amp=False, channels_last=False):
+def infer(model, loader, device, info, amp=False):
     """Logits and targets of a whole dataset, in file order, gathered from all processes.
 
     Inputs:
@@ -204,7 +236,7 @@ def infer(model, loader, device, info, amp=False, channels_last=False):
     model.eval()
     logits, targets = [], []
     for images, y in loader:
-        images, _ = to_device(images, y, device, channels_last)
+        images, _ = to_device(images, y, device)
         with autocast(device, amp):
             logits.append(model(images).float().cpu())
         targets.append(y)
@@ -215,7 +247,7 @@ def infer(model, loader, device, info, amp=False, channels_last=False):
     return distributed.gather_by_index(indices, [logits, targets], len(loader.dataset), info)
 
 
-def evaluate(model, loader, device, info, amp=False, channels_last=False):
+def evaluate(model, loader, device, info, amp=False):
     """Mean cross-entropy loss and predictions over a labelled dataset (all processes together).
 
     Returns a tuple of:
@@ -223,13 +255,13 @@ def evaluate(model, loader, device, info, amp=False, channels_last=False):
     - y_true: int64 tensor of shape (N,), file order
     - y_pred: int64 tensor of shape (N,)
     """
-    logits, targets = infer(model, loader, device, info, amp, channels_last)
+    logits, targets = infer(model, loader, device, info, amp)
     return F.cross_entropy(logits, targets).item(), targets, logits.argmax(dim=1)
 
 
-def predict(model, loader, device, info, amp=False, channels_last=False):
+def predict(model, loader, device, info, amp=False):
     """Predicted class indices of every item of a (test) dataset, shape (N,), in file order."""
-    logits, _ = infer(model, loader, device, info, amp, channels_last)
+    logits, _ = infer(model, loader, device, info, amp)
     return logits.argmax(dim=1)
 
 
@@ -252,7 +284,7 @@ def train_one_epoch(model, optimizer, scheduler, scaler, loader, device, epoch, 
 
     Inputs:
     - model: the model to train (DistributedDataParallel-wrapped under torchrun)
-    - state: dict with 'step' (int), 'log' (list of row dicts), 'amp' and 'channels_last', updated in place
+    - state: dict with 'step' (int), 'log' (list of row dicts) and 'amp' (bool), updated in place
     - validate: callable() run every ``args.val_interval`` steps; it logs the validation loss
 
     The training loss is logged every ``args.log_interval`` steps and at the end of the epoch (for the
@@ -273,7 +305,7 @@ def train_one_epoch(model, optimizer, scheduler, scaler, loader, device, epoch, 
     for images, targets in tqdm(
         loader, desc=f"epoch {epoch + 1}/{args.epochs}", leave=False, disable=not info.is_main
     ):
-        images, targets = to_device(images, targets, device, state["channels_last"])
+        images, targets = to_device(images, targets, device)
         loss = train_step(model, optimizer, scheduler, scaler, images, targets, device, state["amp"])
         state["step"] += 1
         window_loss += loss.double() * len(targets)
@@ -323,15 +355,13 @@ def write_log(log, path):
 def main(args):
     """Train (or with --eval-only evaluate) one model, write the run folder; returns the metrics dict.
 
-    Every argument is checked before any image is read or any process group is joined: the device, the
-    --resume checkpoint against the settings given, the image size for the model and, with --predict,
-    the submission format file against the test list.
+    Every argument is checked before any image is read or any process group is joined: the counts
+    (``COUNTS``), the device, the --resume checkpoint against the settings given, the image size for the
+    model and, with --predict, the submission format file against the test list.
     """
     if args.eval_only and args.resume is None:
         raise ValueError("--eval-only needs --resume CHECKPOINT")
-    for name in ("log_interval", "batch_size", "epochs"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+    check_counts(args, COUNTS)
     kind = device_type(args.device)
     ckpt = load_checkpoint(args.resume, "cpu") if args.resume else None
     args = resolve_args(args, ckpt)
@@ -367,7 +397,6 @@ def _run(args, info, device, fmt_file, ckpt):
         "best_accuracy": -float("inf"),
         "best_epoch": 0,
         "amp": cuda and args.amp,
-        "channels_last": cuda and args.channels_last,
     }
     if info.is_main:
         args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -382,7 +411,7 @@ def _run(args, info, device, fmt_file, ckpt):
     }
     if info.is_main:
         write_json(norm, args.output_dir / "norm_stats.json")
-    model = prepare_model(args, ckpt, norm, device, state["channels_last"])
+    model = prepare_model(args, ckpt, norm, device, channels_last=cuda and args.channels_last)
     val_loader = eval_loader(val_set, args, info, cuda)
     validate = Validation(model, val_loader, device, info, state)
 
@@ -415,16 +444,11 @@ def load_data(args, info, ckpt):
 
 
 def prepare_model(args, ckpt, norm, device, channels_last):
-    """The network on ``device``: the checkpoint's weights or freshly initialised; channels_last if asked."""
+    """The network on ``device``: the checkpoint's weights or freshly initialised; with ``channels_last``
+    its weights and its ``Preprocess`` output in that memory format (``build_network``)."""
     if ckpt:
-        model = model_from_checkpoint(ckpt, device)
-    else:
-        model = build_network(args.model, args.image_size, norm["mean"], norm["std"])
-    model = model.to(device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        model[0].channels_last = True  # Preprocess: grid_sample's output is NCHW
-    return model
+        return model_from_checkpoint(ckpt, device, channels_last)
+    return build_network(args.model, args.image_size, norm["mean"], norm["std"], channels_last).to(device)
 
 
 class Validation:
@@ -442,9 +466,7 @@ class Validation:
             return last["accuracy"]
         tic = time.perf_counter()
         distributed.broadcast_buffers(self.model, self.info)  # BatchNorm statistics of rank 0 (what is saved)
-        loss, y_true, y_pred = evaluate(
-            self.model, self.loader, self.device, self.info, state["amp"], state["channels_last"]
-        )
+        loss, y_true, y_pred = evaluate(self.model, self.loader, self.device, self.info, state["amp"])
         accuracy = (y_true == y_pred).double().mean().item()
         log_row(state, epoch, "val", loss, accuracy, info=self.info)
         self.seconds += time.perf_counter() - tic
@@ -508,7 +530,7 @@ def fit(args, info, device, model, train_set, ckpt, state, meta, validate):
             "ranks": distributed.all_gather_object(rng_state(generator, device), info),
         }
         if info.is_main:
-            parts = (model, optimizer, scheduler, scaler, state, epoch + 1, rng, meta)
+            parts = (model, optimizer, scaler, state, epoch + 1, rng, meta)
             if is_best:  # best first: a kill between the writes leaves last older than best, never newer
                 save_checkpoint(out / "checkpoint_best.pt", *parts)
             save_checkpoint(out / "checkpoint_last.pt", *parts)
@@ -557,7 +579,7 @@ def final_report(args, info, device, model, val_loader, state, fmt_file, train_s
     """Evaluate the final weights on the validation set, predict the test frames with --predict and
     (rank 0) write the reports, log.csv and metrics.json. Returns the metrics dict."""
     out = args.output_dir
-    loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"], state["channels_last"])
+    loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"])
     metrics = {
         "frames": args.frames,
         "model": args.model,
@@ -591,14 +613,8 @@ def predict_test(args, model, shape, device, info, state, out, fmt_file):
     """Predict the Kaggle test frames; rank 0 writes submission.csv (and scores it when the sample
     data set ships its true test labels). Returns the metrics to add."""
     test_set = load_dataset(args, "video", "test", shape, info)
-    pred = predict(
-        model,
-        eval_loader(test_set, args, info, device.type == "cuda"),
-        device,
-        info,
-        state["amp"],
-        state["channels_last"],
-    )
+    test_loader = eval_loader(test_set, args, info, device.type == "cuda")
+    pred = predict(model, test_loader, device, info, state["amp"])
     names = [MOVEMENTS[i] for i in pred.tolist()]
     metrics = {"test_images": len(test_set)}
     if info.is_main:

@@ -11,16 +11,6 @@ from data_utils import normalize_poses
 from mds189_constants import KEYPOINT_DIM, NUM_CLASSES
 
 
-@pytest.fixture(scope="module")
-def clusters():
-    """Eight well separated Gaussian clusters in 75 dimensions: a data dict for the Solver."""
-    rng = np.random.default_rng(0)
-    centres = 3 * rng.standard_normal((NUM_CLASSES, KEYPOINT_DIM))
-    y = rng.integers(NUM_CLASSES, size=240)
-    X = centres[y] + rng.standard_normal((240, KEYPOINT_DIM))
-    return {"X_train": X[:160], "y_train": y[:160], "X_val": X[160:], "y_val": y[160:]}
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])  # 0 is the starter notebook's
 def test_gradient_check_table_covers_every_layer_and_passes(seed):
     table = experiments.gradient_check_table(seed=seed)

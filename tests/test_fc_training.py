@@ -4,17 +4,7 @@ import pytest
 
 from fc_net import FullyConnectedNet
 from fc_training import architecture_of, model_from, train_fc
-from mds189_constants import KEYPOINT_DIM, NUM_CLASSES
-
-
-@pytest.fixture(scope="module")
-def clusters():
-    """Eight well separated Gaussian clusters in 75 dimensions: a data dict for the Solver."""
-    rng = np.random.default_rng(0)
-    centres = 3 * rng.standard_normal((NUM_CLASSES, KEYPOINT_DIM))
-    y = rng.integers(NUM_CLASSES, size=240)
-    X = centres[y] + rng.standard_normal((240, KEYPOINT_DIM))
-    return {"X_train": X[:160], "y_train": y[:160], "X_val": X[160:], "y_val": y[160:]}
+from mds189_constants import NUM_CLASSES
 
 
 def test_train_fc_learns_and_is_reproducible(clusters):

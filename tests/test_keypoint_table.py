@@ -94,7 +94,8 @@ def test_canonical_columns_renames_only_what_it_is_asked_for():
 
 
 def test_keypoint_table_does_not_import_data_utils():
-    # data_utils builds on keypoint_table (its table reader and writer): the import goes one way only
+    # Reading and writing tables (the CLI's convert and predict, skeletons) needs neither data_utils nor
+    # its SciPy import: only mds189_to_table imports data_utils, when it is called
     code = "import sys, keypoint_table; assert 'data_utils' not in sys.modules"
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
                           capture_output=True, text=True)

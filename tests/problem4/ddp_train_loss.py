@@ -35,7 +35,7 @@ def main(out):
         optimizer = torch.optim.SGD(ddp.parameters(), lr=0.0)
         scheduler = train.build_scheduler(SimpleNamespace(lr_scheduler="none", lr=0.0), optimizer, 3)
         scaler = torch.amp.GradScaler("cpu", enabled=False)
-        state = {"step": 0, "log": [], "amp": False, "channels_last": False}
+        state = {"step": 0, "log": [], "amp": False}
         sampler.set_epoch(0)
         seen = train.train_one_epoch(
             ddp, optimizer, scheduler, scaler, loader, torch.device("cpu"), 0, state, ARGS, info, None

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from problem4.checkpoints import model_from_checkpoint
 from problem4.models import (
     MIN_IMAGE_SIZE,
     MIN_IMAGE_SIZE_BATCH_OF_ONE,
@@ -9,11 +10,12 @@ from problem4.models import (
     BaselineCNN,
     DeepCNN,
     build_model,
+    build_network,
     check_image_size,
     count_parameters,
     summarize,
 )
-from problem4.presets import input_shape
+from problem4.presets import Preprocess, input_shape
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -110,3 +112,25 @@ def test_resnet18_batch_of_one_needs_a_larger_image():
         build_model("resnet18", input_shape(limit - 1)).train()(torch.zeros(1, 3, *input_shape(limit - 1)))
     check_image_size("resnet18", limit, smallest_batch=1)
     build_model("resnet18", input_shape(limit)).train()(torch.zeros(1, 3, *input_shape(limit)))
+
+
+def test_build_network_channels_last_weights_and_preprocess_output():
+    """What train.py asks for on CUDA, checked on the CPU: 4-d weights and the float input of the first
+    convolution in channels_last; the same numbers as the default layout; a checkpoint loads either way."""
+    torch.manual_seed(0)
+    plain = build_network("deep", 32, [0.5] * 3, [0.25] * 3).eval()
+    fast = build_network("deep", 32, [0.5] * 3, [0.25] * 3, channels_last=True).eval()
+    fast.load_state_dict(plain.state_dict())
+    assert not plain[0].channels_last and fast[0].channels_last and isinstance(fast[0], Preprocess)
+    convs = [p for p in fast.parameters() if p.dim() == 4]
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+    assert not plain.get_parameter("1.features.0.weight").is_contiguous(memory_format=torch.channels_last)
+    images = torch.randint(0, 256, (2, 3, *input_shape(32)), dtype=torch.uint8)
+    assert fast[0](images).is_contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(images), plain(images))
+    ckpt = {"model_name": "deep", "image_size": 32, "norm": {"mean": [0.5] * 3, "std": [0.25] * 3},
+            "model": plain.state_dict()}
+    loaded = model_from_checkpoint(ckpt, torch.device("cpu"), channels_last=True)
+    assert loaded[0].channels_last
+    assert loaded.get_parameter("1.features.0.weight").is_contiguous(memory_format=torch.channels_last)

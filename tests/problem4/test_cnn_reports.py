@@ -26,9 +26,18 @@ def test_submission_header_rows_order_and_names(tmp_path, fmt):
 @pytest.mark.parametrize(
     "ids, names, match",
     [
-        (IDS[:3], ["reach"] * 3, r"3 test frames but .*kaggle_submission_format\.csv has 4 rows"),
+        (
+            IDS[:3],
+            ["reach"] * 3,
+            r"kaggle_submission_format\.csv:5: Ids must be the test frame file names in file order "
+            r"\(3 rows\); '0003\.jpg' is one too many \(4 entries\)",
+        ),
         (IDS, ["reach"] * 3, "4 Ids but 3 predictions"),
-        ([IDS[1], IDS[0], *IDS[2:]], ["reach"] * 4, r"Id '0001\.jpg' where .* line 2 has '0000\.jpg'"),
+        (
+            [IDS[1], IDS[0], *IDS[2:]],
+            ["reach"] * 4,
+            r"kaggle_submission_format\.csv:2: Ids must be .*; found '0000\.jpg' where 0001\.jpg belongs",
+        ),
         (IDS, ["reach", "jump", "squat", "lunge"], r"line 3: 'jump' is not a movement"),
         (IDS, ["reach", "squat_both", "squat", "lunge"], r"'squat_both' is not a movement"),
         (IDS, [0, 1, 2, 3], "0 is not a movement"),
@@ -43,8 +52,17 @@ def test_submission_rejects_bad_predictions_and_writes_nothing(tmp_path, fmt, id
 def test_format_file_with_another_header(tmp_path):
     bad = tmp_path / "fmt.csv"
     bad.write_text("id,label\n0000.jpg,x\n")
-    with pytest.raises(ValueError, match="header must be Id,Category, got id,label"):
+    with pytest.raises(ValueError, match=r"fmt\.csv: header must be 'Id,Category', got id,label"):
         check_submission(["0000.jpg"], ["reach"], bad)
+
+
+def test_format_file_category_is_not_checked_for_a_submission(tmp_path, fmt):
+    """The course's file holds the placeholder; a submission takes only the Ids (a past submission used
+    as the format file works too)."""
+    other = tmp_path / "past_submission.csv"
+    other.write_text("Id,Category\n" + "".join(f"{i},reach\n" for i in IDS))
+    write_submission(IDS, ["squat"] * 4, tmp_path / "submission.csv", other)
+    assert (tmp_path / "submission.csv").read_text().splitlines()[1] == "0000.jpg,squat"
 
 
 def test_loss_curves_png(tmp_path):

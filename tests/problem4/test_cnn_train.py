@@ -259,12 +259,21 @@ def test_checkpoints_are_written_best_first(tiny_root, tmp_path, monkeypatch):
     assert written == ["checkpoint_best.pt", "checkpoint_last.pt"]  # epoch 1 is always the best so far
 
 
+FILE_ORDER = r"Ids must be the test frame file names in file order \(8 rows\)"
+
+
 @pytest.mark.parametrize(
     "rows, match",
     [
-        ("id,label\n", "header must be Id,Category"),
-        ("Id,Category\n" + "".join(f"{i:04d}.jpg,predicted_label\n" for i in reversed(range(8))), "order"),
-        ("Id,Category\n0000.jpg,predicted_label\n", "8 test frames but .* has 1 rows"),
+        ("id,label\n", r"fmt\.csv: header must be 'Id,Category', got id,label"),
+        (
+            "Id,Category\n" + "".join(f"{i:04d}.jpg,predicted_label\n" for i in reversed(range(8))),
+            rf"fmt\.csv:2: {FILE_ORDER}; found '0007\.jpg' where 0000\.jpg belongs",
+        ),
+        (
+            "Id,Category\n0000.jpg,predicted_label\n",
+            rf"fmt\.csv: {FILE_ORDER}; it stops after 1 entries, before 0001\.jpg",
+        ),
     ],
 )
 def test_submission_format_is_checked_before_training(tiny_root, tmp_path, monkeypatch, rows, match):
@@ -277,6 +286,65 @@ def test_submission_format_is_checked_before_training(tiny_root, tmp_path, monke
         train.main(parse(tiny_root, tmp_path / "run", "--predict", "--submission-format", str(bad)))
 
 
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--epochs", "0", "--epochs must be at least 1, got 0"),
+        ("--batch-size", "0", "--batch-size must be at least 1, got 0"),
+        ("--log-interval", "0", "--log-interval must be at least 1, got 0"),
+        ("--val-interval", "-1", "--val-interval must be at least 0 (0: at each epoch end only), got -1"),
+        ("--gallery-size", "-1", "--gallery-size must be at least 0 (0: no errors.png), got -1"),
+        ("--max-samples", "-1", "--max-samples must be at least 0 (0: all images), got -1"),
+        ("--num-workers", "-1", "--num-workers must be at least 0 (0: load in the main process), got -1"),
+        ("--threads", "-1", "--threads must be at least 0 (0: all cores), got -1"),
+        ("--seed", "-1", "--seed must be from 0 to 4294967295, got -1"),
+        ("--seed", str(2**32), f"--seed must be from 0 to 4294967295, got {2**32}"),
+    ],
+)
+def test_counts_out_of_range_stop_train_py_in_one_line_before_any_work(
+    tiny_root, tmp_path, monkeypatch, capsys, option, value, message
+):
+    for name in ("load_checkpoint", "load_dataset", "Mds189"):
+        monkeypatch.setattr(train, name, lambda *a, **k: pytest.fail("work started before the counts check"))
+    monkeypatch.setattr(train.distributed, "init_distributed", lambda *a: pytest.fail("process group joined"))
+    args = parse(tiny_root, tmp_path / "run", "--predict", "--resume", str(tmp_path / "c.pt"), option, value)
+    assert report_errors("train.py", train.main, args) == 1
+    assert capsys.readouterr().err.splitlines() == [f"train.py: error: {message}"]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--batch-size", "0", "--batch-size must be at least 1, got 0"),
+        ("--num-workers", "-1", "--num-workers must be at least 0 (0: load in the main process), got -1"),
+        (
+            "--baseline-samples",
+            "-1",
+            "--baseline-samples must be at least 0 (0: all training video frames), got -1",
+        ),
+        ("--seed", "-1", "--seed must be from 0 to 4294967295, got -1"),
+    ],
+)
+def test_counts_out_of_range_stop_compare_in_one_line_before_any_work(
+    tmp_path, monkeypatch, capsys, option, value, message
+):
+    monkeypatch.setattr(compare, "compare", lambda *a: pytest.fail("work started before the counts check"))
+    argv = [str(tmp_path), str(tmp_path), "--data-root", str(tmp_path), "--out", str(tmp_path / "cmp")]
+    assert report_errors("problem4.compare", compare.main, [*argv, option, value]) == 1
+    assert capsys.readouterr().err.splitlines() == [f"problem4.compare: error: {message}"]
+    assert not (tmp_path / "cmp").exists()
+
+
+def test_counts_at_their_minimum_pass_the_check():
+    args = train.get_args_parser().parse_args(["--data-root", "x"])
+    for name, (low, _, _) in train.COUNTS.items():
+        setattr(args, name, low)
+    train.check_counts(args, train.COUNTS)
+    args.seed = train.SEED_RANGE[1]
+    train.check_counts(args, train.COUNTS)
+
+
 def test_train_loss_rows_cover_every_step_with_per_image_means():
     torch.manual_seed(0)
     x, y = torch.randn(10, 4), torch.arange(10) % 3
@@ -285,7 +353,7 @@ def test_train_loss_rows_cover_every_step_with_per_image_means():
     scheduler = train.build_scheduler(SimpleNamespace(lr_scheduler="none", lr=0.0), optimizer, 4)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
     loader = DataLoader(TensorDataset(x, y), batch_size=3)  # batches of 3, 3, 3 and 1
-    state = {"step": 0, "log": [], "amp": False, "channels_last": False}
+    state = {"step": 0, "log": [], "amp": False}
     args = SimpleNamespace(log_interval=2, val_interval=0, epochs=1)
     seen = train.train_one_epoch(
         model, optimizer, scheduler, scaler, loader, torch.device("cpu"), 0, state, args, DistInfo(), None

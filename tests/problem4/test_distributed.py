@@ -15,6 +15,21 @@ from problem4.distributed import DistInfo, ShardSampler, all_sum, gather_by_inde
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _torchrun(script, *args):
+    """Run ``script`` (relative to the repository) with ``args`` under torchrun with 2 CPU processes of one
+    thread each; returns the CompletedProcess after checking its exit status."""
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", script, *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
 @pytest.mark.parametrize("n", [0, 1, 5, 6])
 def test_shard_sampler_gives_each_index_once_without_padding(n):
     shards = [list(ShardSampler(n, DistInfo(rank, 2))) for rank in range(2)]
@@ -49,30 +64,7 @@ def test_torchrun_two_cpu_processes_match_a_single_process(tiny_root, tmp_path):
         "3",
         "--predict",
     ]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node=2",
-            "problem4/train.py",
-            *common,
-            "--epochs",
-            "2",
-            "--val-interval",
-            "2",
-            "--output-dir",
-            str(out),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    _torchrun("problem4/train.py", *common, "--epochs", "2", "--val-interval", "2", "--output-dir", str(out))
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [
             "accuracy.csv",
@@ -122,23 +114,7 @@ def test_torchrun_train_loss_is_the_mean_over_all_processes_images(tmp_path):
     """The logged training loss of 2 processes is the single-process definition: the sum of the per-image
     losses of the row's steps over both ranks divided by their number (not rank 0's mean); the last
     partial window of the epoch is logged too."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node=2",
-            "tests/problem4/ddp_train_loss.py",
-            str(tmp_path / "out.json"),
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    _torchrun("tests/problem4/ddp_train_loss.py", str(tmp_path / "out.json"))
     got = json.loads((tmp_path / "out.json").read_text())
     # 26 items: 13 per rank; full batches of 4 -> 3 steps, 12 images per rank, 24 in all
     assert got["steps"] == 3 and got["seen"] == 24
