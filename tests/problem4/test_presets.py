@@ -51,8 +51,9 @@ def test_degenerate_augmentation_is_identity_or_mirror():
     assert 5 < sum(mirrored) < 27  # about half of the 32 are flipped
 
 
-def test_rotation_by_90_degrees_in_pixel_space():
-    """With the angle fixed at 90 degrees, a square image must come out exactly rotated."""
+def test_rotation_up_to_90_degrees_in_pixel_space():
+    """With rotations of up to 90 degrees (and no other change), each square image must come out rotated
+    by exactly the angle drawn for it (and mirrored when its flip is drawn)."""
     x = batch(n=4, shape=(8, 8))
     pre = Preprocess(
         [0, 0, 0], [1, 1, 1], scale=(1.0, 1.0), max_aspect=1.0, degrees=90.0, translate=0.0, jitter=0.0
