@@ -4,8 +4,12 @@ All three see the identical training and validation features. The two nets train
 of epochs with the same hidden sizes, Adam, learning rate and per-epoch decay, batch size and L2, and
 both report the epoch that did best on validation (the Solver keeps it; the MLPClassifier is trained
 epoch by epoch with ``partial_fit`` and its best epoch kept too) as the headline, and their last epoch
-beside it. LogisticRegression has no epochs: it is fit to convergence. Each model is evaluated per
-frame, per class, per sequence (majority vote over a clip's frames) and by a confusion matrix.
+beside it. Of epochs with equal validation accuracy both keep the earliest (a later epoch must do
+strictly better, the Solver's ``>``, as in CS231n and Keras's and Lightning's best checkpoints): when
+val_acc reaches 1.0 at epoch 2 and stays there, the kept net is epoch 2's, whose confidences may be
+lower than a later epoch's. LogisticRegression has no epochs: it is fit to convergence. Each model is
+evaluated per frame, per class, per sequence (majority vote over a clip's frames) and by a confusion
+matrix.
 """
 import copy
 import time

@@ -8,6 +8,8 @@ file that ``predict`` reads back.
 """
 import contextlib
 import io
+import math
+import numbers
 import pickle
 import sys
 import warnings
@@ -28,6 +30,74 @@ from mds189_constants import MOVEMENTS
 from skeletons import keep_skeleton_joints
 
 MODEL_FORMAT = "mds189-keypoint-fc/1"
+UPDATE_RULES = ("sgd", "sgd_momentum", "rmsprop", "adam")
+SELECTED_EPOCH = "the earliest of equal ones"  # which epoch the nets keep when validation ties
+
+# What each numeric TrainConfig field accepts: (integer?, test, the rule in words).
+_LIMITS = {
+    "hidden": (True, lambda v: v >= 1, "at least 1"),  # each layer size
+    "lr": (False, lambda v: v > 0, "> 0"),
+    "lr_decay": (False, lambda v: v > 0, "> 0 (1: no decay)"),
+    "epochs": (True, lambda v: v >= 1, "at least 1"),
+    "batch_size": (True, lambda v: v >= 1, "at least 1"),
+    "reg": (False, lambda v: v >= 0, ">= 0"),
+    "weight_scale": (False, lambda v: v > 0, "> 0"),
+    "val_fraction": (False, lambda v: 0 < v <= 0.5, "in (0, 0.5]"),
+    "pseudo_clips": (True, lambda v: v >= 0, "0 (off) or a number of rows"),
+    "seed": (True, lambda v: 0 <= v <= 2**32 - 1, "in [0, 2**32 - 1]"),
+}
+
+
+def _shown(value):
+    """A number as a user would type it: -1.0 -> '-1', 0.002 -> '0.002', nan -> 'nan'."""
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        text = repr(float(value))
+        return text[:-2] if text.endswith(".0") else text
+    return repr(value)
+
+
+def _value_problem(value, integer, test, rule):
+    """What is wrong with one value under a _LIMITS entry, as 'must be ...', or None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        return f"must be {'an integer' if integer else 'a number'} {rule}"
+    if not math.isfinite(value):
+        return f"must be a finite number {rule}"
+    return None if test(value) else f"must be {rule}"
+
+
+def check_train_values(values, name_of=str):
+    """Raise ValueError for the first hyper-parameter outside what training accepts.
+
+    Checked before any data are read, so a bad value stops a run at once instead of after loading (or,
+    with the baselines, after training the NumPy net).
+
+    Inputs:
+    - values: dict TrainConfig field -> value (any subset of the fields)
+    - name_of: how a field is named in the message (the command line passes its option, '--lr')
+
+    The message is one line, e.g. '--lr must be > 0, got -1'.
+    """
+    for field, value in values.items():
+        if field == "update_rule" and value not in UPDATE_RULES:
+            raise ValueError(f"{name_of(field)} must be one of {', '.join(UPDATE_RULES)}, got {value!r}")
+        if field not in _LIMITS:
+            continue
+        if field == "hidden":
+            if not isinstance(value, (list, tuple, np.ndarray)):
+                raise ValueError(f"{name_of(field)} must be a list of layer sizes, got {value!r}")
+            sizes = list(value)
+            problems = [_value_problem(size, *_LIMITS[field]) for size in sizes]
+            if any(problems):
+                raise ValueError(f"{name_of(field)} sizes {next(filter(None, problems))}, got "
+                                 f"{' '.join(_shown(size) for size in sizes)}")
+            continue
+        problem = _value_problem(value, *_LIMITS[field])
+        if problem:
+            raise ValueError(f"{name_of(field)} {problem}, got {_shown(value)}")
 
 
 @dataclass
@@ -49,7 +119,12 @@ class Poses:
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of the NumPy net (MLPClassifier reuses all but weight_scale; see keypoint_compare)."""
+    """Hyper-parameters of the NumPy net (MLPClassifier reuses all but weight_scale; see keypoint_compare).
+
+    Construction checks them (``check_train_values``): hidden sizes, epochs and batch_size at least 1,
+    lr, lr_decay and weight_scale > 0, reg >= 0, val_fraction in (0, 0.5], pseudo_clips >= 0, seed in
+    [0, 2**32 - 1], update_rule one of UPDATE_RULES; a bad value raises ValueError naming the field.
+    """
     hidden: tuple = (160, 40)
     update_rule: str = "adam"
     lr: float = 2e-3
@@ -62,6 +137,9 @@ class TrainConfig:
     pseudo_clips: int = 0
     seed: int = 0
     baselines: bool = True
+
+    def __post_init__(self):
+        check_train_values(vars(self))
 
 
 def class_names_of(labels):
@@ -241,6 +319,11 @@ def run_training(poses, out_dir, config, source=""):
                   "it); val_acc_last_epoch is their last epoch's; LogisticRegression is fit to convergence")
         rows, predictions, solver = compare_models(
             F_train, poses.y[train_idx], F_val, y_val, clips_val, len(poses.class_names), config)
+        for row in rows:
+            if row["selection"] == SELECTION:
+                before = "; epoch 0 is the net before training" if row["epoch"] == 0 else ""
+                print(f"{row['model']}: best validation epoch {row['epoch']} of {config.epochs} "
+                      f"({SELECTED_EPOCH}{before}), val_acc {row['val_acc']:.4f}")
         comparison = pd.DataFrame(rows).astype({"epoch": "Int64"})  # LogisticRegression has none
         print("\n" + comparison.to_markdown(index=False, floatfmt=".4f"))
 
@@ -260,16 +343,35 @@ def run_training(poses, out_dir, config, source=""):
 
 
 def load_model(path):
-    """Read a model saved by run_training; raises ValueError naming the file if it is not one."""
+    """Read a model saved by run_training; raises ValueError naming the file if it is not one.
+
+    The message says what the file should be (a train-keypoints run folder's model.pkl) and, where it is
+    plain, what the file is instead (empty, a folder, a zip archive such as a PyTorch checkpoint).
+    """
+    def not_a_model(what=""):
+        return ValueError(f"{path}: not a keypoint model saved by train-keypoints (model.pkl in its run "
+                          f"folder){what}")
+
+    if Path(path).is_dir():
+        raise not_a_model("; this is a folder")
     try:
         with open(path, "rb") as f:
+            head = f.read(4)
+            f.seek(0)
             saved = pickle.load(f)
     except FileNotFoundError:
         raise FileNotFoundError(f"no such model file: {path}") from None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as err:
-        raise ValueError(f"{path}: not a keypoint model file ({err})") from None
+    except OSError:
+        raise
+    except ModuleNotFoundError as err:  # e.g. a model.pkl from a newer NumPy: say which module is missing
+        raise ValueError(f"{path}: cannot be loaded: it needs the module {err.name!r}, which this Python "
+                         "lacks (saved with other library versions, or not a keypoint model)") from None
+    except Exception:  # whatever else unpickling another file raises (pickle's messages are jargon)
+        what = ("; the file is empty" if not head else
+                "; this is a zip archive, as PyTorch checkpoints are" if head == b"PK\x03\x04" else "")
+        raise not_a_model(what) from None
     if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
-        raise ValueError(f"{path}: not a keypoint model file (expected format {MODEL_FORMAT})")
+        raise not_a_model()
     return saved
 
 

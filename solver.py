@@ -72,6 +72,13 @@ class Solver:
     loss_history (one entry per iteration), train_acc_history and val_acc_history (num_epochs + 1
     entries: before training and after each epoch) hold the run's history. A loss that becomes NaN
     or inf stops training with a ValueError (the parameters are those from before that step).
+
+    Of epochs with equal validation accuracy the earliest is kept: a later epoch replaces the best
+    only if it does strictly better (``>``, as in CS231n's Solver and in Keras's and Lightning's
+    best-checkpoint callbacks), and epoch 0, the net before training, is a candidate too. So where
+    val_acc reaches its maximum early and stays there (1.0 from epoch 2 on an easy problem), the
+    parameters are that early epoch's, though later epochs, trained longer, may be more confident.
+    best_val_acc holds that accuracy and val_acc_history.index(best_val_acc) its epoch.
     """
 
     def __init__(self, model, data, *, update_rule="sgd", optim_config=None, lr_decay=1.0, batch_size=100,

@@ -18,9 +18,14 @@ from atomic import atomic_open
 from problem4.models import build_network
 from problem4.runtime import note, set_seed
 
-# Settings a checkpoint fixes, with their defaults. Left out with --resume, they come from the checkpoint;
-# given, they must equal the checkpoint's (a ValueError names those that differ). --eval-only needs only
-# the first three.
+# The settings of a run that a checkpoint records, with their defaults for a new run (train.py's parser
+# leaves them unset, None, so that --resume can tell a setting given from one left out). Left out with
+# --resume, they come from the checkpoint. Given, they must equal the checkpoint's (a ValueError names
+# those that differ), except CHANGEABLE_ARGS. Every other one changes what is trained or the training
+# trajectory after a resume (the data order and step count: --batch-size, --max-samples and --seed, which
+# draws the subset and the torchrun shuffle), so an exact resume needs the checkpoint's values. The rest
+# of train.py's options (--device, --amp, --channels-last, --num-workers, --threads, --cache,
+# --cache-dir, --gallery-size, --data-root, --output-dir, --predict) may differ.
 SAVED_ARGS = {
     "frames": "key",
     "model": "deep",
@@ -30,8 +35,19 @@ SAVED_ARGS = {
     "lr": 1e-3,
     "momentum": 0.9,
     "weight_decay": 1e-4,
+    "batch_size": 64,
+    "max_samples": 0,
+    "seed": 0,
+    "val_interval": 0,
+    "epochs": 10,
+    "log_interval": 10,
 }
+# --eval-only checks only these: what is evaluated. Its other settings, when given, are used as given.
 EVAL_ARGS = ("frames", "model", "image_size")
+# Taken from the checkpoint when left out, but free to change: --epochs is the total (more extend a run,
+# the learning-rate schedule is rebuilt for the new total); --log-interval only groups the logged steps
+# and --val-interval only says when to validate (validation draws no random number of the training's).
+CHANGEABLE_ARGS = ("epochs", "log_interval", "val_interval")
 
 
 def saved_setting(ckpt, name, default):
@@ -44,27 +60,28 @@ def saved_setting(ckpt, name, default):
 
 
 def resolve_args(args, ckpt):
-    """A copy of ``args`` with the settings a checkpoint fixes (``SAVED_ARGS``) filled in.
+    """A copy of ``args`` with the settings a checkpoint records (``SAVED_ARGS``) filled in.
 
-    Without a checkpoint, settings left out get their defaults. With one, they come from the checkpoint,
-    and a setting given on the command line that differs from the checkpoint's raises ValueError naming it
-    (with --eval-only only frames, model and image size count; momentum only for SGD). --epochs,
-    --batch-size and the rest may change: the learning-rate schedule is rebuilt for the new total.
+    A setting is None in ``args`` when it was left out. Without a checkpoint (or for a setting it does not
+    record) those get their defaults. With one, they come from the checkpoint, and a setting given on the
+    command line that differs from the checkpoint's raises ValueError naming every such setting (not for
+    ``CHANGEABLE_ARGS``; with --eval-only only frames, model and image size count; momentum only for SGD).
+    A given setting is always used as given.
     """
     args = argparse.Namespace(**vars(args))
     conflicts = []
     for name, default in SAVED_ARGS.items():
         given = getattr(args, name)
         saved = saved_setting(ckpt, name, default) if ckpt is not None else None
-        if saved is None:
-            setattr(args, name, default if given is None else given)
+        if given is None:
+            setattr(args, name, default if saved is None else saved)
             continue
-        counts = name in EVAL_ARGS or not args.eval_only
+        counts = saved is not None and name not in CHANGEABLE_ARGS
+        counts = counts and (name in EVAL_ARGS or not args.eval_only)
         if name == "momentum":
             counts = counts and saved_setting(ckpt, "optimizer", "") == "sgd"
-        if given is not None and given != saved and counts:
+        if counts and given != saved:
             conflicts.append(f"--{name.replace('_', '-')} {given} (the checkpoint's is {saved})")
-        setattr(args, name, saved)
     if conflicts:
         raise ValueError(
             f"--resume {args.resume} was trained with other settings: {'; '.join(conflicts)}. Leave them "

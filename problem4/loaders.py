@@ -42,13 +42,19 @@ def load_dataset(args, frames, split, shape, info, limit=0):
 
 
 def eval_loader(dataset, args, info, pin_memory):
-    """DataLoader over this process's share of a dataset, in file order (no shuffling, no padding)."""
+    """DataLoader over this process's share of a dataset, in file order (no shuffling, no padding).
+
+    It has a generator of its own: each iteration of a DataLoader draws a seed, which must not come from
+    torch's global generator (the augmentation's), so that how often a run validates leaves its training
+    unchanged.
+    """
     return DataLoader(
         dataset,
         batch_size=args.batch_size,
         sampler=distributed.ShardSampler(len(dataset), info),
         num_workers=args.num_workers,
         worker_init_fn=seed_worker,
+        generator=torch.Generator(),
         pin_memory=pin_memory,
     )
 

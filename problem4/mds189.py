@@ -166,7 +166,10 @@ class Mds189(Dataset):
             if images.shape == (len(self), 3, *self.size):
                 self.images = images
                 return self
-        loader = DataLoader(self, batch_size=64, shuffle=False, num_workers=num_workers)
+        # its own generator: iterating a DataLoader draws a seed, which must not come from torch's global
+        # generator (the augmentation's), or a cache hit, a miss and --no-cache would train differently
+        loader = DataLoader(self, batch_size=64, shuffle=False, num_workers=num_workers,
+                            generator=torch.Generator())
         batches = [x for x, _ in tqdm(loader, desc=f"decoding {self.label_file.name}", leave=False)]
         self.images = torch.cat(batches)
         if path is not None:

@@ -35,6 +35,7 @@ from cli_errors import report_errors
 from mds189_constants import MOVEMENTS
 from problem4 import distributed
 from problem4.checkpoints import (
+    SAVED_ARGS,
     copy_file,
     load_checkpoint,
     load_scaler_state,
@@ -71,32 +72,39 @@ COUNTS = {
 def get_args_parser(add_help=True):
     parser = argparse.ArgumentParser(description="Train a CNN on MDS189 frames", add_help=add_help)
     parser.add_argument("--data-root", type=Path, required=True, help="folder holding dataloader_files/")
-    parser.add_argument("--frames", choices=["key", "video"], help="training frames (default key)")
-    parser.add_argument("--model", choices=list(MODELS), help="architecture (default deep)")
+    # The settings of SAVED_ARGS have no parser default (None: left out), so that --resume takes those left
+    # out from the checkpoint; resolve_args fills in the defaults of a new run.
+    parser.add_argument("--frames", choices=["key", "video"], help=f"training frames {_default('frames')}")
+    parser.add_argument("--model", choices=list(MODELS), help=f"architecture {_default('model')}")
     parser.add_argument(
-        "--epochs", type=int, default=10, help="number of epochs, in all when resuming (default 10)"
+        "--epochs",
+        type=int,
+        help=f"number of epochs, in all when resuming: more extend a resumed run {_default('epochs')}",
     )
-    parser.add_argument("--batch-size", type=int, default=64, help="images per step and process (default 64)")
-    parser.add_argument("--lr", type=float, help="initial learning rate (default 1e-3)")
+    parser.add_argument(
+        "--batch-size", type=int, help=f"images per step and process {_default('batch_size')}"
+    )
+    parser.add_argument("--lr", type=float, help=f"initial learning rate {_default('lr')}")
     parser.add_argument(
         "--optimizer",
         choices=["adamw", "adam", "sgd"],
-        help="update rule (default adamw); sgd uses --momentum",
+        help=f"update rule, sgd uses --momentum {_default('optimizer')}",
     )
-    parser.add_argument("--momentum", type=float, help="SGD momentum (default 0.9)")
-    parser.add_argument("--weight-decay", type=float, help="weight decay (default 1e-4)")
+    parser.add_argument("--momentum", type=float, help=f"SGD momentum {_default('momentum')}")
+    parser.add_argument("--weight-decay", type=float, help=f"weight decay {_default('weight_decay')}")
     parser.add_argument(
         "--lr-scheduler",
         choices=["cosine", "none"],
-        help="per-step cosine decay to 0 over all epochs, or a constant rate (default cosine)",
+        help=f"per-step cosine decay to 0 over all epochs, or a constant rate {_default('lr_scheduler')}",
     )
     parser.add_argument(
         "--image-size",
         type=int,
-        help="input height; width is half (default 64; at least 30 for deep, 16 for the others)",
+        help="input height; width is half; at least 30 for deep, 16 for the others "
+        f"{_default('image_size')}",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of every random choice (0 to 2**32 - 1; default 0)"
+        "--seed", type=int, help=f"seed of every random choice, 0 to 2**32 - 1 {_default('seed')}"
     )
     parser.add_argument(
         "--num-workers",
@@ -132,17 +140,16 @@ def get_args_parser(add_help=True):
     parser.add_argument(
         "--max-samples",
         type=int,
-        default=0,
-        help="use a seeded random subset of at most N training and N validation images (default 0: all)",
+        help="use a seeded random subset of at most N training and N validation images "
+        f"{_default('max_samples', ': all')}",
     )
     parser.add_argument(
-        "--log-interval", type=int, default=10, help="log the training loss every N steps (default 10)"
+        "--log-interval", type=int, help=f"log the training loss every N steps {_default('log_interval')}"
     )
     parser.add_argument(
         "--val-interval",
         type=int,
-        default=0,
-        help="log the validation loss every M steps (default 0: at each epoch end only)",
+        help=f"log the validation loss every M steps {_default('val_interval', ': at each epoch end only')}",
     )
     parser.add_argument(
         "--output-dir", type=Path, default=Path("runs/cnn"), help="run folder (default runs/cnn)"
@@ -151,8 +158,10 @@ def get_args_parser(add_help=True):
         "--resume",
         type=Path,
         default=None,
-        help="checkpoint to continue from (or to evaluate); frames, model, image size, optimizer and "
-        "learning-rate settings come from it; --epochs may be raised to extend the run",
+        help="checkpoint to continue from (or to evaluate); the settings left out (frames, model, image "
+        "size, optimizer and learning-rate settings, batch size, --max-samples, --seed, --epochs, the "
+        "intervals) come from it, those given must match it, except --epochs (more extend the run) and "
+        "--log-interval",
     )
     parser.add_argument("--eval-only", action="store_true", help="only evaluate the --resume checkpoint")
     parser.add_argument(
@@ -173,11 +182,19 @@ def get_args_parser(add_help=True):
     return parser
 
 
+def _default(name, meaning=""):
+    """The help text's default of a ``SAVED_ARGS`` setting."""
+    return f"(default {SAVED_ARGS[name]}{meaning}; with --resume, the checkpoint's)"
+
+
 def check_counts(args, counts):
     """Raise ValueError naming the first option of ``counts`` (a dict like ``COUNTS``) whose value in
-    ``args`` is out of its range, e.g. ``--threads must be at least 0 (0: all cores), got -1``."""
+    ``args`` is out of its range, e.g. ``--threads must be at least 0 (0: all cores), got -1``. A value
+    left out (None: a ``SAVED_ARGS`` setting, filled in later by ``resolve_args``) is not checked."""
     for name, (low, high, meaning) in counts.items():
         value, option = getattr(args, name), f"--{name.replace('_', '-')}"
+        if value is None:
+            continue
         if high is not None and not low <= value <= high:
             raise ValueError(f"{option} must be from {low} to {high}, got {value}")
         if value < low:
@@ -401,7 +418,7 @@ def _run(args, info, device, fmt_file, ckpt):
     if info.is_main:
         args.output_dir.mkdir(parents=True, exist_ok=True)
 
-    val_set, train_set, norm = load_data(args, info, ckpt)
+    val_set, train_set, test_set, norm = load_data(args, info, ckpt)
     meta = {
         "model_name": args.model,
         "image_size": args.image_size,
@@ -420,18 +437,33 @@ def _run(args, info, device, fmt_file, ckpt):
         train_seconds, images_seen = fit(args, info, device, model, train_set, ckpt, state, meta, validate)
     elif ckpt:
         state.update(log=list(ckpt["log"]), best_epoch=ckpt["best_epoch"])
-    return final_report(args, info, device, model, val_loader, state, fmt_file, train_seconds, images_seen)
+    return final_report(
+        args, info, device, model, val_loader, test_set, state, fmt_file, train_seconds, images_seen
+    )
 
 
 def load_data(args, info, ckpt):
-    """The datasets of --frames and the normalisation statistics.
+    """The datasets of --frames, the test frames with --predict, and the normalisation statistics.
+
+    The test frames come first, so that a bad test image stops the run before any training (with its
+    error naming the file and the list line): cached (decoded once, the dataset then predicted after
+    training) or, with --no-cache, decoded once here as a check, this process's share only. Decoding
+    draws no random number (its DataLoader has a generator of its own), so --predict does not change the
+    training.
 
     Returns a tuple of:
     - val_set: the validation Mds189 dataset
     - train_set: the training one (None with --eval-only)
+    - test_set: the Kaggle test frames with --predict, else None
     - norm: {'mean': list of 3 floats, 'std': list of 3 floats}, the checkpoint's or the training set's
     """
     shape = input_shape(args.image_size)
+    test_set = None
+    if args.predict:
+        test_set = load_dataset(args, "video", "test", shape, info)
+        if test_set.images is None:
+            for index in distributed.ShardSampler(len(test_set), info):
+                test_set.load(index)
     val_set = load_dataset(args, args.frames, "val", shape, info, args.max_samples)
     if ckpt:
         mean, std = ckpt["norm"]["mean"], ckpt["norm"]["std"]
@@ -440,7 +472,7 @@ def load_data(args, info, ckpt):
         train_set = load_dataset(args, args.frames, "train", shape, info, args.max_samples)
         if not ckpt:
             mean, std = compute_mean_std(train_set)
-    return val_set, train_set, {"mean": mean, "std": std}
+    return val_set, train_set, test_set, {"mean": mean, "std": std}
 
 
 def prepare_model(args, ckpt, norm, device, channels_last):
@@ -537,7 +569,11 @@ def fit(args, info, device, model, train_set, ckpt, state, meta, validate):
             write_log(state["log"], out / "log.csv")
 
     if ckpt and start_epoch >= args.epochs:
-        note(f"nothing to train: {args.resume} is at epoch {start_epoch} of --epochs {args.epochs}", info)
+        note(
+            f"nothing to train: {args.resume} is at epoch {start_epoch} of --epochs {args.epochs}; its best "
+            "weights are evaluated and reported (a larger --epochs extends the run)",
+            info,
+        )
     for name in ("checkpoint_best.pt", "checkpoint_last.pt"):  # resumed with no epoch left to train
         if info.is_main and ckpt and not (out / name).is_file():
             copy_file(args.resume, out / name)
@@ -575,9 +611,12 @@ def resume(args, info, device, ckpt, scaler, generator, state):
     return best_weights
 
 
-def final_report(args, info, device, model, val_loader, state, fmt_file, train_seconds, images_seen):
-    """Evaluate the final weights on the validation set, predict the test frames with --predict and
-    (rank 0) write the reports, log.csv and metrics.json. Returns the metrics dict."""
+def final_report(
+    args, info, device, model, val_loader, test_set, state, fmt_file, train_seconds, images_seen
+):
+    """Evaluate the final weights on the validation set, predict ``test_set`` (the test frames that
+    ``load_data`` loaded with --predict) and (rank 0) write the reports, log.csv and metrics.json.
+    Returns the metrics dict."""
     out = args.output_dir
     loss, y_true, y_pred = evaluate(model, val_loader, device, info, state["amp"])
     metrics = {
@@ -594,8 +633,7 @@ def final_report(args, info, device, model, val_loader, state, fmt_file, train_s
         "train_images_per_s": images_seen / train_seconds if train_seconds else None,
     }
     if args.predict:
-        shape = input_shape(args.image_size)
-        metrics.update(predict_test(args, model, shape, device, info, state, out, fmt_file))
+        metrics.update(predict_test(args, model, test_set, device, info, state, out, fmt_file))
     if info.is_main:
         title = f"{args.model} on {args.frames} frames"
         table = write_reports(
@@ -609,10 +647,9 @@ def final_report(args, info, device, model, val_loader, state, fmt_file, train_s
     return metrics
 
 
-def predict_test(args, model, shape, device, info, state, out, fmt_file):
-    """Predict the Kaggle test frames; rank 0 writes submission.csv (and scores it when the sample
-    data set ships its true test labels). Returns the metrics to add."""
-    test_set = load_dataset(args, "video", "test", shape, info)
+def predict_test(args, model, test_set, device, info, state, out, fmt_file):
+    """Predict the Kaggle test frames ``test_set`` (an Mds189 dataset); rank 0 writes submission.csv
+    (and scores it when the sample data set ships its true test labels). Returns the metrics to add."""
     test_loader = eval_loader(test_set, args, info, device.type == "cuda")
     pred = predict(model, test_loader, device, info, state["amp"])
     names = [MOVEMENTS[i] for i in pred.tolist()]

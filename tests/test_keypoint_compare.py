@@ -1,5 +1,7 @@
 """Tests of the side-by-side comparison: the majority vote, MLPClassifier trained like the NumPy net, and
 the NumPy net at least as accurate as MLPClassifier on a small real problem."""
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,3 +80,27 @@ def test_numpy_net_is_at_least_as_accurate_as_mlpclassifier_within_noise():
     numpy_acc, mlp_acc = np.mean(accuracy[NUMPY_NET]), np.mean(accuracy[MLP])
     assert 0.6 < mlp_acc < 0.95, accuracy  # non-trivial: neither chance nor separable
     assert numpy_acc >= mlp_acc - 0.03, accuracy
+
+
+def test_of_equally_good_epochs_both_nets_keep_the_earliest(synthetic):
+    """The Solver's '>' rule (as in CS231n, Keras and Lightning): a later epoch with the same validation
+    accuracy does not replace the kept one. Checked on an easy split where val_acc stays at its maximum."""
+    from keypoint_compare import train_numpy_net
+
+    F_train, y_train, F_val, y_val, _ = _features(synthetic)
+    config = TrainConfig(hidden=(8,), epochs=6, batch_size=16, lr=5e-3, seed=1, baselines=False)
+    solver = train_numpy_net(F_train, y_train, F_val, y_val, 3, config)
+    history = solver.val_acc_history
+    first = history.index(max(history))
+    assert history.count(max(history)) >= 2 and first >= 1, history  # a tie to break, after training
+    # the kept parameters are those the net had after epoch `first` (training only `first` epochs ends there)
+    short = train_numpy_net(F_train, y_train, F_val, y_val, 3, dataclasses.replace(config, epochs=first))
+    assert short.val_acc_history == history[:first + 1]
+    for key, value in short.model.params.items():
+        np.testing.assert_array_equal(solver.model.params[key], value)
+    rows, _, _ = compare_models(F_train, y_train, F_val, y_val, None, 3, config)
+    assert rows[0]["epoch"] == first
+
+    best, val_acc = train_mlp(F_train, y_train, F_val, y_val, 3, config)
+    assert val_acc.count(max(val_acc)) >= 2, val_acc
+    assert best.t_ == (val_acc.index(max(val_acc)) + 1) * len(y_train)  # after the first best epoch

@@ -1,4 +1,7 @@
 """Tests of the keypoint trainer: leak-free splits, clip ids, features, an end-to-end run, the model file."""
+import pickle
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -131,6 +134,9 @@ def test_run_training_end_to_end(tmp_path):
     assert "split: by subject" in log and "(Epoch 8 / 8)" in log
     assert "selection: val_acc is each net's best validation epoch" in log
     comparison = pd.read_csv(run / "comparison.csv")
+    for row in comparison.iloc[:2].itertuples():  # the two nets say which epoch they keep, and the rule
+        assert (f"{row.model}: best validation epoch {int(row.epoch)} of 8 (the earliest of equal ones), "
+                f"val_acc {row.val_acc:.4f}") in log
     assert list(comparison["selection"]) == ["best validation epoch"] * 2 + ["fit to convergence"]
     assert {"val_acc_last_epoch", "epoch", "train_acc", "val_sequence_acc"} <= set(comparison.columns)
     assert (comparison["val_acc"] >= comparison["val_acc_last_epoch"]).all()
@@ -178,12 +184,66 @@ def test_same_seed_same_run(tmp_path):
     assert saved[0]["architecture"] == saved[1]["architecture"]
 
 
-def test_load_model_rejects_other_files(tmp_path):
-    (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
-    with pytest.raises(ValueError, match="junk.pkl: not a keypoint model file"):
-        load_model(tmp_path / "junk.pkl")
+WANTED = "not a keypoint model saved by train-keypoints (model.pkl in its run folder)"
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"not a pickle", ""),                      # pickle: "invalid load key, 'n'."
+    (b"", "; the file is empty"),               # pickle: "Ran out of input"
+    (b"PK\x03\x04 and the rest of a zip", "; this is a zip archive, as PyTorch checkpoints are"),
+    (pickle.dumps({"format": "something else"}), ""),
+    (pickle.dumps([1, 2, 3]), ""),
+    (b"\x80\x04cno_such_module_xyz\nThing\n.", None),  # a pickle of a class from a missing module
+])
+def test_load_model_says_what_the_file_should_be_in_one_plain_line(tmp_path, content, why):
+    path = tmp_path / "model.pkl"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as err:
+        load_model(path)
+    message = str(err.value)
+    assert "\n" not in message and message.count("(") == message.count(")")
+    if why is None:
+        assert message == (f"{path}: cannot be loaded: it needs the module 'no_such_module_xyz', which this "
+                           "Python lacks (saved with other library versions, or not a keypoint model)")
+    else:
+        assert message == f"{path}: {WANTED}{why}"
+
+
+def test_load_model_names_a_folder_and_a_missing_file(tmp_path):
+    with pytest.raises(ValueError) as err:
+        load_model(tmp_path)
+    assert str(err.value) == f"{tmp_path}: {WANTED}; this is a folder"
     with pytest.raises(FileNotFoundError, match="no such model file"):
         load_model(tmp_path / "none.pkl")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("lr", -1.0, "lr must be > 0, got -1"),
+    ("lr", float("inf"), "lr must be a finite number > 0, got inf"),
+    ("lr", "0.1", "lr must be a number > 0, got '0.1'"),
+    ("lr_decay", 0.0, "lr_decay must be > 0 (1: no decay), got 0"),
+    ("reg", -1e-4, "reg must be >= 0, got -0.0001"),
+    ("weight_scale", 0, "weight_scale must be > 0, got 0"),
+    ("epochs", 0, "epochs must be at least 1, got 0"),
+    ("epochs", 2.5, "epochs must be an integer at least 1, got 2.5"),
+    ("epochs", True, "epochs must be an integer at least 1, got True"),
+    ("batch_size", -8, "batch_size must be at least 1, got -8"),
+    ("hidden", (16, 0), "hidden sizes must be at least 1, got 16 0"),
+    ("hidden", 16, "hidden must be a list of layer sizes, got 16"),
+    ("val_fraction", 0.75, "val_fraction must be in (0, 0.5], got 0.75"),
+    ("pseudo_clips", -1, "pseudo_clips must be 0 (off) or a number of rows, got -1"),
+    ("seed", -1, "seed must be in [0, 2**32 - 1], got -1"),
+    ("update_rule", "adagrad", "update_rule must be one of sgd, sgd_momentum, rmsprop, adam, got 'adagrad'"),
+])
+def test_train_config_refuses_values_training_cannot_use(field, value, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        TrainConfig(**{field: value})
+
+
+def test_train_config_accepts_the_limits():
+    TrainConfig(hidden=(1,), lr=1e-12, lr_decay=1.5, epochs=1, batch_size=1, reg=0, weight_scale=1e-9,
+                val_fraction=0.5, pseudo_clips=0, seed=2**32 - 1, update_rule="sgd")
+    TrainConfig(epochs=np.int64(3), lr=np.float32(1e-3))  # NumPy numbers are numbers
 
 
 def test_mds189_course_split(mds189_tiny):

@@ -158,7 +158,7 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, capsys):
     assert "missing columns left_eye_x, left_eye_y" in line and "poses.csv" in line
     line = _error_line(capsys, ["train-keypoints", "--table", table, "--skeleton", "body25",
                                 "--val-fraction", "0.6", "--out", str(tmp_path / "r")])
-    assert "the validation fraction must lie in (0, 0.5], got 0.6" in line
+    assert "--val-fraction must be in (0, 0.5], got 0.6" in line
     pd.read_csv(table).drop(columns="label").to_csv(tmp_path / "nolabel.csv", index=False)
     line = _error_line(capsys, ["train-keypoints", "--table", str(tmp_path / "nolabel.csv"), "--skeleton",
                                 "body25", "--out", str(tmp_path / "r")])
@@ -166,32 +166,116 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, capsys):
     (tmp_path / "model.pkl").write_text("junk")
     line = _error_line(capsys, ["predict-keypoints", "--model", str(tmp_path / "model.pkl"), "--table", table,
                                 "--out", str(tmp_path / "labels.csv")])
-    assert "model.pkl: not a keypoint model file" in line
+    assert line == (f"mds189_cli predict-keypoints: error: {tmp_path / 'model.pkl'}: not a keypoint model "
+                    "saved by train-keypoints (model.pkl in its run folder)")
     assert not (tmp_path / "labels.csv").exists()
+
+
+def test_a_pytorch_checkpoint_given_as_model_gets_a_plain_line(tmp_path, capsys):
+    """torch.save writes a zip archive; unpickling it fails with pickle's two-line persistent-id jargon."""
+    import zipfile
+
+    checkpoint = tmp_path / "checkpoint_best.pt"
+    with zipfile.ZipFile(checkpoint, "w") as archive:
+        archive.writestr("checkpoint_best/data.pkl", b"\x80\x02}q\x00.")
+    line = _error_line(capsys, ["predict-keypoints", "--model", str(checkpoint), "--table", "t.csv",
+                                "--out", str(tmp_path / "labels.csv")])
+    assert line == (f"mds189_cli predict-keypoints: error: {checkpoint}: not a keypoint model saved by "
+                    "train-keypoints (model.pkl in its run folder); this is a zip archive, as PyTorch "
+                    "checkpoints are")
+
+
+NUMBERS = ["--table", "no_such_table.csv", "--skeleton", "body25"]
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--lr", "-1", "--no-baselines"], "--lr must be > 0, got -1"),
+    (["--lr", "0"], "--lr must be > 0, got 0"),
+    (["--lr=-1e-3"], "--lr must be > 0, got -0.001"),
+    (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (["--lr-decay", "0"], "--lr-decay must be > 0 (1: no decay), got 0"),
+    (["--lr-decay", "-0.5"], "--lr-decay must be > 0 (1: no decay), got -0.5"),
+    (["--reg=-1e-4"], "--reg must be >= 0, got -0.0001"),
+    (["--weight-scale", "0"], "--weight-scale must be > 0, got 0"),
+    (["--epochs", "-1"], "--epochs must be at least 1, got -1"),
+    (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+    (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+    (["--hidden", "0"], "--hidden sizes must be at least 1, got 0"),
+    (["--hidden", "24", "-3"], "--hidden sizes must be at least 1, got 24 -3"),
+    (["--pseudo-clips", "-3"], "--pseudo-clips must be 0 (off) or a number of rows, got -3"),
+    (["--val-fraction", "0"], "--val-fraction must be in (0, 0.5], got 0"),
+    (["--seed", "-1"], "--seed must be in [0, 2**32 - 1], got -1"),
+    (["--seed", str(2**32)], "--seed must be in [0, 2**32 - 1], got 4294967296"),
+])
+def test_bad_numbers_give_one_line_naming_the_option_before_any_data_are_read(tmp_path, capsys, options,
+                                                                               message):
+    # the table does not exist: reading it first would report that instead
+    line = _error_line(capsys, ["train-keypoints", *NUMBERS, "--out", str(tmp_path / "r"), *options])
+    assert line == f"mds189_cli train-keypoints: error: {message}"
+    assert not (tmp_path / "r").exists()
+
+
+def test_values_at_the_limits_are_accepted(tmp_path, capsys):
+    table = write_synthetic_table(tmp_path / "poses.csv", subjects=4, frames=1)
+    assert main(["train-keypoints", "--table", table, "--skeleton", "body25", "--out", str(tmp_path / "r"),
+                 "--no-baselines", "--hidden", "1", "--epochs", "1", "--batch-size", "1", "--reg", "0",
+                 "--lr-decay", "1", "--val-fraction", "0.5", "--seed", str(2**32 - 1)]) == 0
 
 
 @pytest.mark.parametrize("argv, message", [
     (["convert", "--skeleton", "coco18", "a.csv", "b.csv"], "invalid choice: 'coco18'"),
-    (["train-keypoints", "--mds189", "x", "--out", "r", "--epochs", "0"], "positive integer, got 0"),
+    (["train-keypoints", "--mds189", "x", "--out", "r", "--epochs", "abc"], "invalid int value: 'abc'"),
     (["train-keypoints", "--out", "r"], "one of the arguments --table --mds189 is required"),
 ])
-def test_argparse_rejects_bad_arguments(capsys, argv, message):
+def test_argparse_rejects_unparseable_arguments(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 
 
-def test_help_lists_the_options(capsys):
+def test_help_gives_every_option_a_text_and_its_default(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "2000")  # no wrapping inside a help text
     with pytest.raises(SystemExit) as exit_info:
         main(["train-keypoints", "--help"])
     assert exit_info.value.code == 0
-    out = capsys.readouterr().out
-    for option in ("--mds189", "--aligned", "--hidden", "--update-rule", "--pseudo-clips", "--no-baselines"):
-        assert option in out
+    text = " ".join(capsys.readouterr().out.split())
+    for expected in (
+        "--hidden SIZE [SIZE ...] hidden layer sizes, each at least 1 (default: 160 40) --update-rule",
+        "update rule of the NumPy net (optim.py); MLPClassifier always uses Adam (default: adam) --lr",
+        "--lr LR learning rate, > 0 (default: 0.002) --lr-decay",
+        "--epochs EPOCHS training epochs of each net, at least 1 (each keeps its best validation epoch) "
+        "(default: 40) --batch-size",
+        "minibatch size, at least 1 (default: 64) --reg",
+        "standard deviation of the NumPy net's initial weights, > 0 (default: 0.05) --val-fraction",
+        "--aligned MDS189: train on gt_pose_align, not gt_pose --out",  # a flag: no '(default: False)'
+    ):
+        assert expected in text, expected
+    for option in ("--mds189", "--pseudo-clips", "--no-baselines"):
+        assert option in text
     with pytest.raises(SystemExit):
         main(["convert", "--help"])
     assert "--mds189 ROOT" in capsys.readouterr().out
+
+
+def test_every_option_of_every_command_has_help_naming_its_default():
+    import argparse
+
+    from mds189_cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(commands) == {"train-keypoints", "predict-keypoints", "convert"}
+    for name, command in commands.items():
+        formatter = command._get_formatter()
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, (name, action.dest)
+            shown = formatter._get_help_string(action)
+            if action.default not in (None, False):  # None: the help says what happens without it
+                assert "%(default)" in shown or "(default:" in shown, (name, action.dest)
 
 
 def test_a_broken_mds189_root_gives_one_line_naming_the_file(mds189_tiny, tmp_path, capsys):

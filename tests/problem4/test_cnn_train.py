@@ -2,6 +2,7 @@
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +19,10 @@ from mds189_constants import MOVEMENTS
 from problem4 import compare, train
 from problem4.checkpoints import load_checkpoint
 from problem4.distributed import DistInfo
+from problem4.mds189 import Mds189
 
 REPO = Path(__file__).resolve().parents[2]
+TEST_LIST = "videoframe_data_test.txt"
 
 
 def parse(root, out, *extra):
@@ -44,6 +47,13 @@ def parse(root, out, *extra):
             *extra,
         ]
     )
+
+
+def bare_resume(root, out, checkpoint, *extra):
+    """The arguments of `train.py --data-root ROOT --output-dir OUT --resume CHECKPOINT ...`: every
+    setting of the run left out, to come from the checkpoint."""
+    argv = ["--data-root", str(root), "--output-dir", str(out), "--resume", str(checkpoint), *extra]
+    return train.get_args_parser().parse_args(argv)
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +106,9 @@ def test_resume_after_a_kill_continues_with_identical_losses(full_run, tiny_root
     with pytest.raises(KeyboardInterrupt):
         train.main(parse(tiny_root, tmp_path, "--predict"))
     monkeypatch.setattr(train, "train_one_epoch", real)
-    resumed = train.main(
-        parse(tiny_root, tmp_path, "--predict", "--resume", str(tmp_path / "checkpoint_last.pt"))
-    )
+    # only --resume: --epochs 2, --batch-size 16, --seed 7, the intervals and the image size come from the
+    # checkpoint (the parser's defaults would train to epoch 10 with batches of 64)
+    resumed = train.main(bare_resume(tiny_root, tmp_path, tmp_path / "checkpoint_last.pt", "--predict"))
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "log.csv"), pd.read_csv(out / "log.csv"))
     assert resumed["val_accuracy"] == metrics["val_accuracy"] and resumed["val_loss"] == metrics["val_loss"]
     assert (tmp_path / "submission.csv").read_text() == (out / "submission.csv").read_text()
@@ -196,12 +206,22 @@ def test_resume_with_more_epochs_into_a_new_folder(full_run, tiny_root, tmp_path
     assert resumed.lr.iloc[-1] == pytest.approx(0.0, abs=1e-12)
 
 
-def test_resume_into_a_new_folder_keeps_the_best_weights(full_run, tiny_root, tmp_path):
+def test_resume_into_a_new_folder_keeps_the_best_weights(full_run, tiny_root, tmp_path, monkeypatch, capsys):
     out, metrics = full_run
+    real = train.train_one_epoch
+    monkeypatch.setattr(train, "train_one_epoch", lambda *a, **k: pytest.fail("a finished run trained on"))
+    capsys.readouterr()
     nothing_left = train.main(
-        parse(tiny_root, tmp_path / "same", "--resume", str(out / "checkpoint_last.pt"))
-    )  # --epochs 2: nothing to train, the best checkpoint is evaluated
-    assert nothing_left["val_loss"] == metrics["val_loss"]
+        bare_resume(tiny_root, tmp_path / "same", out / "checkpoint_last.pt")
+    )  # a finished run, no --epochs: the checkpoint's 2, nothing to train, the best checkpoint is evaluated
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: nothing to train: {out / 'checkpoint_last.pt'} is at epoch 2 of --epochs 2; its best weights "
+        "are evaluated and reported (a larger --epochs extends the run)"
+    ]
+    monkeypatch.setattr(train, "train_one_epoch", real)
+    assert nothing_left["val_loss"] == metrics["val_loss"] and nothing_left["train_seconds"] == 0
+    assert load_checkpoint(tmp_path / "same/checkpoint_last.pt")["epoch"] == 2
     assert (tmp_path / "same/checkpoint_best.pt").is_file()
     assert (tmp_path / "same/checkpoint_last.pt").is_file()
 
@@ -240,6 +260,12 @@ def test_resume_into_a_new_folder_keeps_the_best_weights(full_run, tiny_root, tm
         (["--frames", "video", "--model", "baseline"], "--frames video .*; --model baseline"),
         (["--image-size", "48"], "--image-size 48 .the checkpoint's is 32."),
         (["--lr", "0.01"], "--lr 0.01"),
+        (["--weight-decay", "0"], r"--weight-decay 0.0 .the checkpoint's is 0.0001."),
+        (
+            ["--batch-size", "8", "--max-samples", "20"],
+            r"--batch-size 8 .the checkpoint's is 16.; --max-samples 20 .the checkpoint's is 0.",
+        ),
+        (["--seed", "0"], r"--seed 0 .the checkpoint's is 7."),
     ],
 )
 def test_resume_rejects_changed_settings_before_any_work(full_run, tiny_root, tmp_path, extra, named):
@@ -397,3 +423,79 @@ def test_device_cuda_without_cuda_is_one_line_and_exit_status_1(tiny_root, tmp_p
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("train.py: error: --device cuda, but PyTorch sees no CUDA device")
+
+
+def corrupt_copy(tiny_root, tmp_path):
+    """A copy of the tiny data set whose 4th test frame is truncated to half its bytes."""
+    root = tmp_path / "data"
+    shutil.copytree(tiny_root, root)
+    image = root / "test_kaggle_frames" / "0003.jpg"
+    image.write_bytes(image.read_bytes()[: image.stat().st_size // 2])
+    return root
+
+
+@pytest.mark.parametrize("cache", ["--cache", "--no-cache"])
+def test_predict_finds_a_bad_test_image_before_training(tiny_root, tmp_path, monkeypatch, cache):
+    root = corrupt_copy(tiny_root, tmp_path)
+    monkeypatch.setattr(train, "train_one_epoch", lambda *a, **k: pytest.fail("trained before the check"))
+    with pytest.raises(OSError) as err:
+        train.main(parse(root, tmp_path / "run", "--predict", cache))
+    message = str(err.value)
+    assert "\n" not in message and "cannot read image" in message and "0003.jpg" in message
+    assert "videoframe_data_test.txt:4" in message  # the list line
+
+
+def test_predict_decodes_the_test_frames_once_before_training_and_leaves_training_alone(
+    video_run, tiny_root, tmp_path, monkeypatch
+):
+    events, decoded = [], {}
+    real_cache, real_epoch, real_predict = Mds189.cache_images, train.train_one_epoch, train.predict
+
+    def cache_images(self, *a, **k):
+        events.append(f"decode {self.label_file.name}")
+        decoded[self.label_file.name] = self
+        return real_cache(self, *a, **k)
+
+    def train_one_epoch(*a, **k):
+        events.append("train")
+        return real_epoch(*a, **k)
+
+    def predict(model, loader, *a, **k):
+        events.append(f"predict {'the decoded' if loader.dataset is decoded.get(TEST_LIST) else 'another'}")
+        return real_predict(model, loader, *a, **k)
+
+    monkeypatch.setattr(Mds189, "cache_images", cache_images)
+    monkeypatch.setattr(train, "train_one_epoch", train_one_epoch)
+    monkeypatch.setattr(train, "predict", predict)
+    out = tmp_path / "run"
+    train.main(
+        parse(tiny_root, out, "--frames", "video", "--epochs", "1", "--gallery-size", "0", "--predict")
+    )
+    assert events == [
+        f"decode {TEST_LIST}",
+        "decode videoframe_data_val.txt",
+        "decode videoframe_data_train.txt",
+        "train",
+        "predict the decoded",
+    ]
+    # the same run as video_run without --predict: decoding the test frames drew no random number
+    pd.testing.assert_frame_equal(pd.read_csv(out / "log.csv"), pd.read_csv(video_run / "log.csv"))
+    assert len(pd.read_csv(out / "submission.csv")) == 8
+
+
+def test_cache_hits_and_validation_frequency_leave_training_unchanged(tiny_root, tmp_path):
+    """Decoding (a cache miss, a hit, or no cache) and validating draw no random number of the training's:
+    the training-loss rows are the same whichever happens."""
+    cache = tmp_path / "cache"
+
+    def train_rows(name, *extra):
+        out = tmp_path / name
+        train.main(parse(tiny_root, out, "--epochs", "1", "--gallery-size", "0", *extra))
+        log = pd.read_csv(out / "log.csv")
+        return log[log["split"] == "train"].reset_index(drop=True)
+
+    miss = train_rows("miss", "--cache-dir", str(cache), "--val-interval", "0")
+    hit = train_rows("hit", "--cache-dir", str(cache), "--val-interval", "1")
+    uncached = train_rows("uncached", "--no-cache", "--val-interval", "2")
+    pd.testing.assert_frame_equal(hit, miss)
+    pd.testing.assert_frame_equal(uncached, miss)
