@@ -160,8 +160,8 @@ def get_args_parser(add_help=True):
         default=None,
         help="checkpoint to continue from (or to evaluate); the settings left out (frames, model, image "
         "size, optimizer and learning-rate settings, batch size, --max-samples, --seed, --epochs, the "
-        "intervals) come from it, those given must match it, except --epochs (more extend the run) and "
-        "--log-interval",
+        "intervals) come from it, those given must match it, except --epochs (more extend the run), "
+        "--log-interval and --val-interval",
     )
     parser.add_argument("--eval-only", action="store_true", help="only evaluate the --resume checkpoint")
     parser.add_argument(
