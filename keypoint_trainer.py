@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
+import optim
 from atomic import atomic_open
 from data_utils import has_body, load_mds189_all, normalize_poses
 from fc_training import architecture_of, model_from
@@ -30,7 +31,7 @@ from mds189_constants import MOVEMENTS
 from skeletons import keep_skeleton_joints
 
 MODEL_FORMAT = "mds189-keypoint-fc/1"
-UPDATE_RULES = ("sgd", "sgd_momentum", "rmsprop", "adam")
+UPDATE_RULES = tuple(optim.DEFAULTS)  # the built-in update rules: sgd, sgd_momentum, rmsprop, adam
 SELECTED_EPOCH = "the earliest of equal ones"  # which epoch the nets keep when validation ties
 
 # What each numeric TrainConfig field accepts: (integer?, test, the rule in words).
