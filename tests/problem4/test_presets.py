@@ -29,6 +29,23 @@ def batch(seed=0, n=6, shape=(16, 8)):
     )
 
 
+def rotate_only(x, degrees, seed):
+    """Preprocess's random affine with rotation (and flips) alone, on float images x of shape (N, 3, H, W).
+
+    Returns a tuple of:
+    - u: the (N, 6) uniform draws it made (u[:, 2] gives the angle, u[:, 3] the flip)
+    - out: the transformed images, shape (N, 3, H, W)
+    """
+    pre = Preprocess(
+        [0, 0, 0], [1, 1, 1], scale=(1.0, 1.0), max_aspect=1.0, degrees=degrees, translate=0.0, jitter=0.0
+    )
+    torch.manual_seed(seed)
+    u = torch.rand(len(x), 6)
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        return u, pre.random_affine(x)
+
+
 def test_eval_mode_only_normalises_and_draws_no_random_numbers():
     x = batch()
     pre = Preprocess(MEAN, STD).eval()
@@ -55,14 +72,7 @@ def test_rotation_up_to_90_degrees_in_pixel_space():
     """With rotations of up to 90 degrees (and no other change), each square image must come out rotated
     by exactly the angle drawn for it (and mirrored when its flip is drawn)."""
     x = batch(n=4, shape=(8, 8))
-    pre = Preprocess(
-        [0, 0, 0], [1, 1, 1], scale=(1.0, 1.0), max_aspect=1.0, degrees=90.0, translate=0.0, jitter=0.0
-    )
-    torch.manual_seed(0)
-    u = torch.rand(4, 6)
-    torch.manual_seed(0)
-    with torch.no_grad():
-        out = pre.random_affine(x.float())
+    u, out = rotate_only(x.float(), degrees=90.0, seed=0)
     for k in range(4):
         angle = 90.0 * (2 * u[k, 2].item() - 1)
         assert abs(angle) < 90  # a generic angle: check it against a direct pixel-space rotation
@@ -107,14 +117,7 @@ def test_rotation_and_aspect_of_a_portrait_image_in_pixel_space():
     leaving it out, rotates a stretched image instead of the picture itself."""
     h, w = 16, 8
     x = batch(n=6, shape=(h, w)).float()
-    pre = Preprocess(
-        [0, 0, 0], [1, 1, 1], scale=(1.0, 1.0), max_aspect=1.0, degrees=60.0, translate=0.0, jitter=0.0
-    )
-    torch.manual_seed(1)
-    u = torch.rand(6, 6)
-    torch.manual_seed(1)
-    with torch.no_grad():
-        out = pre.random_affine(x)
+    u, out = rotate_only(x, degrees=60.0, seed=1)
     rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     for k in range(6):
         theta = np.radians(60.0 * (2 * u[k, 2].item() - 1))
